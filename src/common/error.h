@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace facegate {
+
+// what went wrong, independent of any wire protocol; protocol/error_mapping.cpp
+// is the one place that turns these into Rekognition error types and HTTP statuses.
+enum class ErrorCode {
+    INVALID_PARAMETER,    // a request field is out of range or malformed
+    INVALID_IMAGE_FORMAT, // bytes are not a decodable image, truncated, or absurd dimensions
+    IMAGE_TOO_LARGE,      // more bytes than the inline-image limit
+    NO_FACE,              // an operation needs a face and the image has none
+    MODEL_UNAVAILABLE,    // model files missing or failing their checksum
+    INTERNAL,             // a bug or an unexpected library failure
+};
+
+std::string_view error_code_name(ErrorCode code);
+
+// the typed error thrown at module edges (core, service); carries a message safe to show a client
+class Error : public std::runtime_error {
+  public:
+    Error(ErrorCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+    ErrorCode code() const noexcept { return code_; }
+
+  private:
+    ErrorCode code_;
+};
+
+} // namespace facegate

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#include "core/similarity.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace facegate {
+
+namespace {
+// similarity = 100 / (1 + exp(-kSlope * (cosine - kMidpoint))); fitted in docs/calibration.md
+constexpr double kSlope = 12.84;
+constexpr double kMidpoint = 0.242;
+} // namespace
+
+float similarity_from_cosine(float cosine) {
+    double c = std::clamp(double(cosine), -1.0, 1.0);
+    return float(100.0 / (1.0 + std::exp(-kSlope * (c - kMidpoint))));
+}
+
+float cosine_for_similarity(float similarity) {
+    double s = std::clamp(double(similarity), 1e-4, 100.0 - 1e-4) / 100.0;
+    return float(kMidpoint + std::log(s / (1.0 - s)) / kSlope);
+}
+
+} // namespace facegate
