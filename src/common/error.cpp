@@ -9,6 +9,16 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::INVALID_IMAGE_FORMAT: return "INVALID_IMAGE_FORMAT";
     case ErrorCode::IMAGE_TOO_LARGE: return "IMAGE_TOO_LARGE";
     case ErrorCode::NO_FACE: return "NO_FACE";
+    case ErrorCode::RESOURCE_NOT_FOUND: return "RESOURCE_NOT_FOUND";
+    case ErrorCode::RESOURCE_ALREADY_EXISTS: return "RESOURCE_ALREADY_EXISTS";
+    case ErrorCode::IDEMPOTENT_PARAMETER_MISMATCH: return "IDEMPOTENT_PARAMETER_MISMATCH";
+    case ErrorCode::CONFLICT: return "CONFLICT";
+    case ErrorCode::MISSING_AUTHENTICATION: return "MISSING_AUTHENTICATION";
+    case ErrorCode::UNRECOGNIZED_CLIENT: return "UNRECOGNIZED_CLIENT";
+    case ErrorCode::INVALID_SIGNATURE: return "INVALID_SIGNATURE";
+    case ErrorCode::ACCESS_DENIED: return "ACCESS_DENIED";
+    case ErrorCode::THROTTLED: return "THROTTLED";
+    case ErrorCode::STORE_UNAVAILABLE: return "STORE_UNAVAILABLE";
     case ErrorCode::MODEL_UNAVAILABLE: return "MODEL_UNAVAILABLE";
     case ErrorCode::INTERNAL: return "INTERNAL";
     }

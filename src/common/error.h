@@ -14,6 +14,16 @@ enum class ErrorCode {
     INVALID_IMAGE_FORMAT, // bytes are not a decodable image, truncated, or absurd dimensions
     IMAGE_TOO_LARGE,      // more bytes than the inline-image limit
     NO_FACE,              // an operation needs a face and the image has none
+    RESOURCE_NOT_FOUND,   // a collection, face or user that does not exist
+    RESOURCE_ALREADY_EXISTS, // creating something that is already there
+    IDEMPOTENT_PARAMETER_MISMATCH, // a ClientRequestToken reused with different parameters
+    CONFLICT,             // the request conflicts with the resource's state (e.g. a user being deleted)
+    MISSING_AUTHENTICATION, // the request carries no signature
+    UNRECOGNIZED_CLIENT,  // the access key id is unknown or revoked
+    INVALID_SIGNATURE,    // the signature does not match, or its time is too far off
+    ACCESS_DENIED,        // authenticated but not allowed
+    THROTTLED,            // too many requests
+    STORE_UNAVAILABLE,    // the database cannot be read or written
     MODEL_UNAVAILABLE,    // model files missing or failing their checksum
     INTERNAL,             // a bug or an unexpected library failure
 };

@@ -9,6 +9,16 @@ WireError wire_error(ErrorCode code) {
     case ErrorCode::NO_FACE: return {"InvalidParameterException", 400}; // as Rekognition's CompareFaces
     case ErrorCode::INVALID_IMAGE_FORMAT: return {"InvalidImageFormatException", 400};
     case ErrorCode::IMAGE_TOO_LARGE: return {"ImageTooLargeException", 400};
+    case ErrorCode::RESOURCE_NOT_FOUND: return {"ResourceNotFoundException", 400};
+    case ErrorCode::RESOURCE_ALREADY_EXISTS: return {"ResourceAlreadyExistsException", 400};
+    case ErrorCode::IDEMPOTENT_PARAMETER_MISMATCH: return {"IdempotentParameterMismatchException", 400};
+    case ErrorCode::CONFLICT: return {"ConflictException", 400};
+    case ErrorCode::MISSING_AUTHENTICATION: return {"MissingAuthenticationTokenException", 403};
+    case ErrorCode::UNRECOGNIZED_CLIENT: return {"UnrecognizedClientException", 403};
+    case ErrorCode::INVALID_SIGNATURE: return {"InvalidSignatureException", 403};
+    case ErrorCode::ACCESS_DENIED: return {"AccessDeniedException", 403};
+    case ErrorCode::THROTTLED: return {"ThrottlingException", 400};
+    case ErrorCode::STORE_UNAVAILABLE: return {"InternalServerError", 500};
     case ErrorCode::MODEL_UNAVAILABLE: return {"InternalServerError", 500};
     case ErrorCode::INTERNAL: return {"InternalServerError", 500};
     }
