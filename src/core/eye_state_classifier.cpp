@@ -13,7 +13,7 @@ namespace facegate {
 namespace {
 constexpr int kInputSize = 24;
 constexpr float kPadding = 1.6f;  // crop side is 1.6x the eye's corner-to-corner width
-constexpr int kOpenClass = 0;
+constexpr int kOpenClass = 1; // measured: open eyes (passport, portraits) read as class 1, closed as class 0
 } // namespace
 
 float EyeStateClassifier::open_probability(const cv::Mat& bgr, const Landmarks68& p, int first) {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 namespace facegate {
 
@@ -18,6 +17,8 @@ constexpr double kSmallestDetectablePx = 14.0;
 // windows of the zoomed pass overlap by this many input pixels, more than the largest face
 // the letterboxed pass can miss, so every such face lies whole inside one window
 constexpr int kWindowOverlap = 64;
+// the zoomed pass keeps faces up to this many times the smallest the whole-picture pass finds
+constexpr double kZoomedRangeFactor = 2.0;
 // a zoomed-pass window whose image is at most this much larger than the input is shrunk to fit it
 constexpr double kSnapTolerance = 1.12;
 
@@ -109,10 +110,18 @@ void FaceDetector::run_zoomed_pass(const cv::Mat& bgr, double scale, std::vector
 std::vector<FaceBox> FaceDetector::detect(const cv::Mat& bgr) {
     std::vector<FaceBox> found;
     double global_scale = std::min(double(kInputWidth) / bgr.cols, double(kInputHeight) / bgr.rows);
-    if (getenv("STRETCH")) run_window(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows), double(kInputWidth) / bgr.cols, double(kInputHeight) / bgr.rows, false, found);
-    else run_window(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows), global_scale, global_scale, false, found);
+    run_window(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows), global_scale, global_scale, false, found);
     double zoom_scale = kSmallestDetectablePx / config_.min_face_px;
-    if (global_scale * kSnapTolerance < zoom_scale) run_zoomed_pass(bgr, std::min(zoom_scale, 1.0), found);
+    if (global_scale * kSnapTolerance < zoom_scale) {
+        std::vector<FaceBox> zoomed;
+        run_zoomed_pass(bgr, std::min(zoom_scale, 1.0), zoomed);
+        // the zoomed pass is for faces too small for the whole-picture pass; what it finds beyond
+        // that range is part of a larger face (a mouth, an eye) far more often than a face
+        double largest = kZoomedRangeFactor * kSmallestDetectablePx / global_scale;
+        for (const auto& face : zoomed) {
+            if (std::max(face.rect.width, face.rect.height) <= largest) found.push_back(face);
+        }
+    }
     auto faces = suppress_overlaps(std::move(found), config_.nms_iou);
     std::sort(faces.begin(), faces.end(), [](const FaceBox& a, const FaceBox& b) { return area(a.rect) > area(b.rect); });
     return faces;

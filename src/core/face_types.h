@@ -34,8 +34,10 @@ struct EyesOpen {
 };
 
 struct Liveness {
-    float score = 0; // 0-100, probability that the face is a live person and not a print or a screen
-    bool live = false;
+    float score = 0;       // 0-100, how sure we are the face is a live person and not a print or a screen
+    bool live = false;     // score >= the engine's liveness threshold
+    float model_score = 0; // 0-100, the anti-spoofing model's probability of "live" on its own
+    int text_glyphs = 0;   // glyphs in rows of text around the face: a face printed on a document
 };
 
 struct FaceAnalysis {

@@ -7,7 +7,8 @@
 
 namespace facegate {
 
-// 68-point landmarks (fr_landmark.onnx) from a 64x64 grey square crop around the face box.
+// 68-point landmarks (fr_landmark.onnx) from a 64x64 grey square crop around the face box,
+// refined by a second pass on the crop the first pass's points call for.
 // not thread-safe: one instance per worker.
 class Landmarker {
   public:
@@ -15,6 +16,7 @@ class Landmarker {
     Landmarks68 locate(const cv::Mat& bgr, const cv::Rect2f& box);
 
   private:
+    Landmarks68 locate_in_square(const cv::Mat& bgr, cv::Point2f center, float side);
     cv::dnn::Net net_;
 };
 
