@@ -11,7 +11,7 @@
 namespace facegate {
 
 struct DetectorConfig {
-    float score_threshold = 0.85f; // detector probability a box must reach
+    float score_threshold = 0.7f; // detector probability a box must reach
     float nms_iou = 0.4f;         // boxes overlapping a better one more than this are the same face
     float min_face_px = 40.f;     // smallest face width (pixels) the zoomed pass is sized to find
 };

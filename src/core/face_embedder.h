@@ -9,15 +9,17 @@ namespace facegate {
 
 constexpr int kEmbeddingSize = 512;
 
-// 512-d identity embedding (fr_feature.onnx) of an aligned 112x112 BGR face, L2-normalised.
+// 512-d identity embedding (fr_feature.onnx) of an aligned 112x112 BGR face, L2-normalised;
+// with_mirror sums the embeddings of the face and its mirror image before normalising.
 // not thread-safe: one instance per worker.
 class FaceEmbedder {
   public:
-    explicit FaceEmbedder(cv::dnn::Net net) : net_(std::move(net)) {}
+    FaceEmbedder(cv::dnn::Net net, bool with_mirror) : net_(std::move(net)), with_mirror_(with_mirror) {}
     std::vector<float> embed(const cv::Mat& aligned_bgr);
 
   private:
     cv::dnn::Net net_;
+    bool with_mirror_;
 };
 
 // dot product of two L2-normalised embeddings, in [-1, 1]

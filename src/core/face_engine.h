@@ -28,6 +28,7 @@ struct EngineConfig {
     int workers = 2;                // analyses that run at once, each with its own networks
     int threads_per_inference = 1;  // OpenCV's threads inside one forward pass (process-wide; 0 keeps OpenCV's default)
     float liveness_threshold = 50.f; // liveness score (0-100) from which a face reads as live
+    bool mirrored_embedding = true;  // average each face's embedding with its mirror image's (2 forward passes)
     DetectorConfig detector;
     DecodeLimits decode;
 };

@@ -16,7 +16,7 @@ class Landmarker {
     Landmarks68 locate(const cv::Mat& bgr, const cv::Rect2f& box);
 
   private:
-    Landmarks68 locate_in_square(const cv::Mat& bgr, cv::Point2f center, float side);
+    Landmarks68 locate_in_square(const cv::Mat& bgr, cv::Point2f center, float side, double angle_deg);
     cv::dnn::Net net_;
 };
 
