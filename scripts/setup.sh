@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One-time and every-time set-up on Debian 12: installs the Debian packages facegate needs (only
+# the missing ones), fetches and checks the models and sample photos from the npm registry, and
+# builds in Release. Idempotent; safe to run again. Usage: scripts/setup.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-$root/build}"
+
+# build tools and libraries (see README "Libraries"), test tools and what the fuzzer needs
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libopencv-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  libsqlite3-dev uuid-dev libhnswlib-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev
+  nodejs npm
+  clang libclang-rt-14-dev
+  python3 python3-boto3 awscli
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node and npm may come from outside Debian on some machines: then the Debian ones are not needed
+if command -v npm >/dev/null 2>&1; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bash "$root/scripts/fetch_models.sh"
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j"$jobs"
+echo "setup: built into $build"
