@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+#include "store/sqlite_schema.h"
+
+#include "store/sqlite_db.h"
+
+#include "common/error.h"
+
+#include <string>
+
+namespace facegate::sqlite_schema {
+
+namespace {
+
+// Version 1.
+// - Internal integer keys (collection_key, user_key) keep the rows small and make a re-created
+//   collection a different one; AUTOINCREMENT keys are never reused, which is what the in-memory
+//   vector index (faces.row_id) and keyset pagination rely on.
+// - Embeddings sit in their own table so listing faces never reads the 2 KiB blobs.
+// - Deletes are done explicitly by the store (faces, embeddings, users); the foreign keys are
+//   checked (PRAGMA foreign_keys=ON on every connection) and cascade as a backstop.
+// - Audit rows and the change feed name collections by their id, not by key: they outlive them.
+// - Times are milliseconds since the Unix epoch.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE collections (
+  collection_key     INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_id      TEXT NOT NULL UNIQUE,
+  arn                TEXT NOT NULL,
+  face_model_version TEXT NOT NULL,
+  created_ms         INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  user_key       INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_key INTEGER NOT NULL REFERENCES collections(collection_key) ON DELETE CASCADE,
+  user_id        TEXT NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('CREATING', 'CREATED', 'UPDATING', 'ACTIVE')),
+  created_ms     INTEGER NOT NULL,
+  updated_ms     INTEGER NOT NULL,
+  UNIQUE (collection_key, user_id)
+);
+CREATE INDEX users_by_collection ON users(collection_key);
+
+CREATE TABLE faces (
+  row_id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_key    INTEGER NOT NULL REFERENCES collections(collection_key) ON DELETE CASCADE,
+  face_id           TEXT NOT NULL UNIQUE,
+  image_id          TEXT NOT NULL,
+  external_image_id TEXT,
+  image_digest      TEXT,
+  bbox_width        REAL NOT NULL,
+  bbox_height       REAL NOT NULL,
+  bbox_left         REAL NOT NULL,
+  bbox_top          REAL NOT NULL,
+  confidence        REAL NOT NULL,
+  model_version     TEXT NOT NULL,
+  created_ms        INTEGER NOT NULL,
+  user_key          INTEGER REFERENCES users(user_key) ON DELETE SET NULL
+);
+CREATE INDEX faces_by_collection ON faces(collection_key);
+CREATE INDEX faces_by_external_id ON faces(collection_key, external_image_id) WHERE external_image_id IS NOT NULL;
+CREATE INDEX faces_by_digest ON faces(collection_key, image_digest) WHERE image_digest IS NOT NULL;
+CREATE INDEX faces_by_user ON faces(user_key) WHERE user_key IS NOT NULL;
+
+-- little-endian float32 x 512
+CREATE TABLE face_embeddings (
+  row_id    INTEGER PRIMARY KEY REFERENCES faces(row_id) ON DELETE CASCADE,
+  embedding BLOB NOT NULL
+);
+
+-- ClientRequestTokens: the response is the caller's rendering, replayed as is
+CREATE TABLE request_tokens (
+  operation    TEXT NOT NULL,
+  token        TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  response     TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  PRIMARY KEY (operation, token)
+) WITHOUT ROWID;
+CREATE INDEX request_tokens_by_time ON request_tokens(created_ms);
+
+-- who did what to which ids; never images, embeddings or request bodies
+CREATE TABLE audit_events (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms           INTEGER NOT NULL,
+  operation         TEXT NOT NULL,
+  collection_id     TEXT,
+  external_image_id TEXT,
+  user_id           TEXT,
+  outcome           TEXT NOT NULL,
+  caller_key_id     TEXT
+);
+CREATE INDEX audit_by_time ON audit_events(time_ms);
+CREATE INDEX audit_by_collection ON audit_events(collection_id) WHERE collection_id IS NOT NULL;
+CREATE INDEX audit_by_external_id ON audit_events(external_image_id) WHERE external_image_id IS NOT NULL;
+CREATE INDEX audit_by_user ON audit_events(user_id) WHERE user_id IS NOT NULL;
+
+CREATE TABLE audit_faces (
+  seq     INTEGER NOT NULL REFERENCES audit_events(seq) ON DELETE CASCADE,
+  ord     INTEGER NOT NULL,
+  face_id TEXT NOT NULL,
+  PRIMARY KEY (seq, ord)
+) WITHOUT ROWID;
+CREATE INDEX audit_faces_by_face ON audit_faces(face_id);
+
+-- the change feed for in-memory indexes of other processes; kind: FACE_ADDED, FACE_DELETED,
+-- FACE_USER_CHANGED, COLLECTION_DELETED
+CREATE TABLE face_changes (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_id TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  row_id        INTEGER NOT NULL,
+  face_id       TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL
+);
+CREATE INDEX face_changes_by_time ON face_changes(created_ms);
+)sql";
+
+// kSteps[i] upgrades version i to version i + 1
+constexpr const char* kSteps[] = {kVersion1};
+static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
+
+[[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }
+
+} // namespace
+
+int schema_version(sqlite::Connection& db) { return static_cast<int>(db.query_integer("PRAGMA user_version")); }
+
+int migrate(sqlite::Connection& db) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        const int found = schema_version(db);
+        const std::int64_t application_id = db.query_integer("PRAGMA application_id");
+        if (application_id != 0 && application_id != kApplicationId)
+            refuse("store: the database file belongs to another application");
+        if (application_id == 0 &&
+            (found != 0 || db.query_integer("SELECT count(*) FROM sqlite_schema") != 0))
+            refuse("store: the database file is not empty and not a facegate database");
+        if (found > kSchemaVersion)
+            refuse("store: the database has schema version " + std::to_string(found) +
+                   ", newer than this build's " + std::to_string(kSchemaVersion) + "; upgrade facegate");
+        for (int version = found; version < kSchemaVersion; ++version) db.exec(kSteps[version]);
+        if (found != kSchemaVersion) {
+            db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+            db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+        }
+        db.exec("COMMIT");
+        return found;
+    } catch (...) {
+        if (db.in_transaction()) {
+            try {
+                db.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+}
+
+} // namespace facegate::sqlite_schema

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+#include "store/store.h"
+
+#include "common/error.h"
+
+#include <uuid/uuid.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+namespace facegate {
+
+namespace {
+
+[[noreturn]] void invalid(std::string message) { throw Error(ErrorCode::INVALID_PARAMETER, std::move(message)); }
+
+bool is_id_char(char c, std::string_view extra) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           extra.find(c) != std::string_view::npos;
+}
+
+void validate_pattern(std::string_view value, std::size_t max_len, std::string_view extra, std::string_view what) {
+    if (value.empty() || value.size() > max_len)
+        invalid(std::string(what) + " must be 1 to " + std::to_string(max_len) + " characters");
+    for (char c : value)
+        if (!is_id_char(c, extra)) invalid(std::string(what) + " contains a character outside [a-zA-Z0-9" +
+                                           std::string(extra) + "]");
+}
+
+void validate_limit(const PageRequest& page) {
+    if (page.limit < 1) invalid("the page limit must be at least 1");
+    if (page.after.size() > 255) invalid("invalid pagination token");
+}
+
+void validate_face_id_count(const std::vector<std::string>& face_ids, std::size_t max) {
+    if (face_ids.empty() || face_ids.size() > max)
+        invalid("FaceIds must hold 1 to " + std::to_string(max) + " ids");
+}
+
+template <class Result>
+void validate_token(const TokenRecord<Result>* token) {
+    if (!token) return;
+    validate_request_token(token->token);
+    if (token->request_hash.empty()) invalid("the request hash of a ClientRequestToken must not be empty");
+    if (!token->render_response) invalid("a ClientRequestToken record needs a response renderer");
+}
+
+bool finite(float v) { return std::isfinite(v); }
+
+void validate_new_image(const NewImageFaces& image) {
+    if (image.external_image_id) validate_external_image_id(*image.external_image_id);
+    if (image.image_digest && (image.image_digest->empty() || image.image_digest->size() > 128))
+        invalid("the image digest must be 1 to 128 characters");
+    if (image.model_version.empty()) invalid("the face model version must not be empty");
+    if (image.faces.size() > kMaxFacesPerImage)
+        invalid("at most " + std::to_string(kMaxFacesPerImage) + " faces per image");
+    for (const NewFace& face : image.faces) {
+        if (face.embedding.size() != kEmbeddingDim)
+            invalid("an embedding must have " + std::to_string(kEmbeddingDim) + " values, not " +
+                    std::to_string(face.embedding.size()));
+        for (float v : face.embedding)
+            if (!finite(v)) invalid("an embedding value is not finite");
+        const BoundingBox& b = face.bounding_box;
+        if (!finite(b.width) || !finite(b.height) || !finite(b.left) || !finite(b.top) || !finite(face.confidence))
+            invalid("a bounding box or confidence is not finite");
+    }
+}
+
+} // namespace
+
+//
+// names
+//
+
+std::string_view face_deletion_failure_name(FaceDeletionFailure reason) {
+    switch (reason) {
+    case FaceDeletionFailure::ASSOCIATED_TO_AN_EXISTING_USER: return "ASSOCIATED_TO_AN_EXISTING_USER";
+    case FaceDeletionFailure::FACE_NOT_FOUND: return "FACE_NOT_FOUND";
+    }
+    return "FACE_NOT_FOUND";
+}
+
+std::string_view user_status_name(UserStatus status) {
+    switch (status) {
+    case UserStatus::ACTIVE: return "ACTIVE";
+    case UserStatus::UPDATING: return "UPDATING";
+    case UserStatus::CREATING: return "CREATING";
+    case UserStatus::CREATED: return "CREATED";
+    }
+    return "CREATED";
+}
+
+std::string_view face_association_failure_name(FaceAssociationFailure reason) {
+    switch (reason) {
+    case FaceAssociationFailure::FACE_NOT_FOUND: return "FACE_NOT_FOUND";
+    case FaceAssociationFailure::ASSOCIATED_TO_A_DIFFERENT_USER: return "ASSOCIATED_TO_A_DIFFERENT_USER";
+    case FaceAssociationFailure::USER_FACE_LIMIT: return "USER_FACE_LIMIT";
+    case FaceAssociationFailure::LOW_MATCH_CONFIDENCE: return "LOW_MATCH_CONFIDENCE";
+    }
+    return "FACE_NOT_FOUND";
+}
+
+std::string_view face_disassociation_failure_name(FaceDisassociationFailure reason) {
+    switch (reason) {
+    case FaceDisassociationFailure::FACE_NOT_FOUND: return "FACE_NOT_FOUND";
+    case FaceDisassociationFailure::ASSOCIATED_TO_A_DIFFERENT_USER: return "ASSOCIATED_TO_A_DIFFERENT_USER";
+    }
+    return "FACE_NOT_FOUND";
+}
+
+std::string_view face_change_kind_name(FaceChangeKind kind) {
+    switch (kind) {
+    case FaceChangeKind::FACE_ADDED: return "FACE_ADDED";
+    case FaceChangeKind::FACE_DELETED: return "FACE_DELETED";
+    case FaceChangeKind::FACE_USER_CHANGED: return "FACE_USER_CHANGED";
+    case FaceChangeKind::COLLECTION_DELETED: return "COLLECTION_DELETED";
+    }
+    return "FACE_ADDED";
+}
+
+//
+// validation and encoding
+//
+
+void validate_collection_id(std::string_view collection_id) {
+    validate_pattern(collection_id, 255, "_.-", "CollectionId");
+}
+
+void validate_user_id(std::string_view user_id) { validate_pattern(user_id, 128, "_.-:", "UserId"); }
+
+void validate_external_image_id(std::string_view external_image_id) {
+    validate_pattern(external_image_id, 255, "_.-:", "ExternalImageId");
+}
+
+void validate_request_token(std::string_view token) { validate_pattern(token, 64, "-_", "ClientRequestToken"); }
+
+std::string encode_embedding(const std::vector<float>& embedding) {
+    std::string blob(embedding.size() * sizeof(float), '\0');
+    for (std::size_t i = 0; i < embedding.size(); ++i) {
+        std::uint32_t bits = std::bit_cast<std::uint32_t>(embedding[i]);
+        for (int b = 0; b < 4; ++b) blob[i * 4 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
+    }
+    return blob;
+}
+
+std::vector<float> decode_embedding(const void* data, std::size_t size) {
+    if (size != kEmbeddingDim * sizeof(float))
+        throw Error(ErrorCode::INTERNAL, "stored embedding has " + std::to_string(size) + " bytes");
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::vector<float> values(kEmbeddingDim);
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(values.data(), bytes, size);
+    } else {
+        for (std::size_t i = 0; i < kEmbeddingDim; ++i) {
+            std::uint32_t bits = 0;
+            for (int b = 0; b < 4; ++b) bits |= std::uint32_t(bytes[i * 4 + b]) << (8 * b);
+            values[i] = std::bit_cast<float>(bits);
+        }
+    }
+    return values;
+}
+
+std::string new_uuid() {
+    uuid_t uuid;
+    uuid_generate_random(uuid);
+    char text[37];
+    uuid_unparse_lower(uuid, text);
+    return std::string(text, 36);
+}
+
+//
+// the public methods: validate, then call the backend
+//
+
+CollectionInfo Store::create_collection(std::string_view collection_id, std::string_view face_model_version) {
+    validate_collection_id(collection_id);
+    if (face_model_version.empty()) invalid("the face model version must not be empty");
+    return do_create_collection(collection_id, face_model_version);
+}
+
+void Store::delete_collection(std::string_view collection_id) {
+    validate_collection_id(collection_id);
+    do_delete_collection(collection_id);
+}
+
+CollectionDescription Store::describe_collection(std::string_view collection_id) {
+    validate_collection_id(collection_id);
+    return do_describe_collection(collection_id);
+}
+
+std::optional<CollectionInfo> Store::get_collection(std::string_view collection_id) {
+    validate_collection_id(collection_id);
+    return do_get_collection(collection_id);
+}
+
+CollectionPage Store::list_collections(const PageRequest& page) {
+    validate_limit(page);
+    return do_list_collections(page);
+}
+
+AddFacesResult Store::add_faces(std::string_view collection_id, const NewImageFaces& image,
+                                const TokenRecord<AddFacesResult>* token) {
+    validate_collection_id(collection_id);
+    validate_new_image(image);
+    validate_token(token);
+    return do_add_faces(collection_id, image, token);
+}
+
+std::vector<FaceRecord> Store::find_faces_by_image(std::string_view collection_id,
+                                                   const std::optional<std::string>& external_image_id,
+                                                   std::string_view image_digest) {
+    validate_collection_id(collection_id);
+    if (external_image_id) validate_external_image_id(*external_image_id);
+    if (image_digest.empty()) invalid("the image digest must not be empty");
+    return do_find_faces_by_image(collection_id, external_image_id, image_digest);
+}
+
+FacePage Store::list_faces(std::string_view collection_id, const FaceFilter& filter, const PageRequest& page) {
+    validate_collection_id(collection_id);
+    if (filter.user_id) validate_user_id(*filter.user_id);
+    if (filter.face_ids.size() > kMaxFaceIdsPerCall)
+        invalid("at most " + std::to_string(kMaxFaceIdsPerCall) + " FaceIds");
+    validate_limit(page);
+    return do_list_faces(collection_id, filter, page);
+}
+
+std::vector<FaceRecord> Store::get_faces(std::string_view collection_id, const std::vector<std::string>& face_ids,
+                                         bool with_embeddings) {
+    validate_collection_id(collection_id);
+    return do_get_faces(collection_id, face_ids, with_embeddings);
+}
+
+DeleteFacesResult Store::delete_faces(std::string_view collection_id, const std::vector<std::string>& face_ids) {
+    validate_collection_id(collection_id);
+    validate_face_id_count(face_ids, kMaxFaceIdsPerCall);
+    return do_delete_faces(collection_id, face_ids);
+}
+
+std::vector<FaceRecord> Store::faces_by_external_id(std::string_view collection_id,
+                                                    std::string_view external_image_id) {
+    validate_collection_id(collection_id);
+    validate_external_image_id(external_image_id);
+    return do_faces_by_external_id(collection_id, external_image_id);
+}
+
+std::vector<FaceRecord> Store::delete_faces_by_external_id(std::string_view collection_id,
+                                                           std::string_view external_image_id) {
+    validate_collection_id(collection_id);
+    validate_external_image_id(external_image_id);
+    return do_delete_faces_by_external_id(collection_id, external_image_id);
+}
+
+std::int64_t Store::scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
+                                    const std::function<void(FaceEmbedding&&)>& on_face) {
+    validate_collection_id(collection_id);
+    if (!on_face) invalid("scan_embeddings needs a callback");
+    return do_scan_embeddings(collection_id, after_row_id, on_face);
+}
+
+EmbeddingSnapshot Store::load_all_embeddings(std::string_view collection_id) {
+    EmbeddingSnapshot snapshot;
+    snapshot.change_seq =
+        scan_embeddings(collection_id, 0, [&](FaceEmbedding&& face) { snapshot.faces.push_back(std::move(face)); });
+    return snapshot;
+}
+
+UserRecord Store::create_user(std::string_view collection_id, std::string_view user_id,
+                              const TokenRecord<UserRecord>* token) {
+    validate_collection_id(collection_id);
+    validate_user_id(user_id);
+    validate_token(token);
+    return do_create_user(collection_id, user_id, token);
+}
+
+DeleteUserResult Store::delete_user(std::string_view collection_id, std::string_view user_id,
+                                    const TokenRecord<DeleteUserResult>* token) {
+    validate_collection_id(collection_id);
+    validate_user_id(user_id);
+    validate_token(token);
+    return do_delete_user(collection_id, user_id, token);
+}
+
+std::optional<UserRecord> Store::get_user(std::string_view collection_id, std::string_view user_id) {
+    validate_collection_id(collection_id);
+    validate_user_id(user_id);
+    return do_get_user(collection_id, user_id);
+}
+
+UserPage Store::list_users(std::string_view collection_id, const PageRequest& page) {
+    validate_collection_id(collection_id);
+    validate_limit(page);
+    return do_list_users(collection_id, page);
+}
+
+AssociateFacesResult Store::associate_faces(std::string_view collection_id, std::string_view user_id,
+                                            const std::vector<std::string>& face_ids,
+                                            const TokenRecord<AssociateFacesResult>* token) {
+    validate_collection_id(collection_id);
+    validate_user_id(user_id);
+    validate_face_id_count(face_ids, kMaxUserFaceIdsPerCall);
+    validate_token(token);
+    return do_associate_faces(collection_id, user_id, face_ids, token);
+}
+
+DisassociateFacesResult Store::disassociate_faces(std::string_view collection_id, std::string_view user_id,
+                                                  const std::vector<std::string>& face_ids,
+                                                  const TokenRecord<DisassociateFacesResult>* token) {
+    validate_collection_id(collection_id);
+    validate_user_id(user_id);
+    validate_face_id_count(face_ids, kMaxUserFaceIdsPerCall);
+    validate_token(token);
+    return do_disassociate_faces(collection_id, user_id, face_ids, token);
+}
+
+std::optional<TokenEntry> Store::recall(std::string_view operation, std::string_view token) {
+    if (operation.empty()) invalid("the operation must not be empty");
+    validate_request_token(token);
+    return do_recall(operation, token);
+}
+
+TokenEntry Store::remember(std::string_view operation, std::string_view token, std::string_view request_hash,
+                           std::string_view response) {
+    if (operation.empty()) invalid("the operation must not be empty");
+    validate_request_token(token);
+    if (request_hash.empty()) invalid("the request hash must not be empty");
+    return do_remember(operation, token, request_hash, response);
+}
+
+std::int64_t Store::append_audit(const AuditEvent& event) {
+    if (event.operation.empty()) invalid("an audit event needs an operation");
+    if (event.outcome.empty()) invalid("an audit event needs an outcome");
+    return do_append_audit(event);
+}
+
+AuditPage Store::query_audit(const AuditQuery& query) {
+    validate_limit(query.page);
+    return do_query_audit(query);
+}
+
+FaceChangeBatch Store::face_changes_since(std::int64_t after_seq, std::size_t limit) {
+    if (limit < 1) invalid("the limit must be at least 1");
+    return do_face_changes_since(after_seq, limit);
+}
+
+void Store::prune() { do_prune(); }
+
+} // namespace facegate

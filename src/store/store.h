@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The face-collection store: collections, faces (metadata + embedding, never images), users,
+// ClientRequestToken records, the audit trail and a change feed for in-memory indexes.
+//
+// Usage sketch:
+//
+//   SqliteStore store({.data_dir = "/var/lib/facegate"});            // or any other Store
+//   store.create_collection("staff", "facegate-1");
+//   NewImageFaces image{.external_image_id = "alice.jpg", .model_version = "facegate-1",
+//                       .faces = {{.bounding_box = box, .confidence = 99.f, .embedding = emb}}};
+//   AddFacesResult added = store.add_faces("staff", image);          // FaceIds, ImageId, row ids
+//   store.create_user("staff", "alice");
+//   store.associate_faces("staff", "alice", {added.faces[0].face_id});
+//
+// Contract shared by every backend:
+// - thread-safe: every method may be called from any number of threads at once;
+// - every write is one transaction: when a method returns, its change is durable (it survives
+//   kill -9 of the process) and visible to every later call, from any thread or process; when it
+//   throws, nothing of it was applied;
+// - errors are facegate::Error: RESOURCE_NOT_FOUND, RESOURCE_ALREADY_EXISTS, CONFLICT,
+//   IDEMPOTENT_PARAMETER_MISMATCH, INVALID_PARAMETER (malformed ids, embeddings, page tokens),
+//   STORE_UNAVAILABLE (the database cannot be read or written, busy beyond its timeout),
+//   INTERNAL (a bug); plus TokenReplayed (see "idempotency");
+// - times are milliseconds since the Unix epoch (UTC), from the store's clock;
+// - callbacks and callers must not call the store from inside a callback it is running.
+//
+// The public methods validate their arguments (identifier patterns and lengths from Rekognition's
+// service model, embedding size) and then call the protected do_* methods a backend implements,
+// so a second backend (e.g. PostgreSQL) gets the same validation for free.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace facegate {
+
+//
+// limits and names
+//
+
+inline constexpr std::size_t kEmbeddingDim = 512;        // float32 values per face embedding
+inline constexpr std::size_t kMaxFacesPerUser = 100;     // Rekognition: at most 100 faces per user
+inline constexpr std::size_t kMaxUserFaceIdsPerCall = 100; // AssociateFaces/DisassociateFaces FaceIds
+inline constexpr std::size_t kMaxFaceIdsPerCall = 4096;  // DeleteFaces/ListFaces FaceIds
+inline constexpr std::size_t kMaxFacesPerImage = 100;    // IndexFaces stores at most 100 faces per image
+inline constexpr std::int64_t kTokenLifetimeMs = 24LL * 3600 * 1000; // ClientRequestToken memory
+
+// the operation names under which ClientRequestTokens are remembered (Rekognition's names)
+namespace operation {
+inline constexpr std::string_view kIndexFaces = "IndexFaces";
+inline constexpr std::string_view kCreateUser = "CreateUser";
+inline constexpr std::string_view kDeleteUser = "DeleteUser";
+inline constexpr std::string_view kAssociateFaces = "AssociateFaces";
+inline constexpr std::string_view kDisassociateFaces = "DisassociateFaces";
+} // namespace operation
+
+//
+// collections
+//
+
+struct CollectionInfo {
+    std::string collection_id{};      // case-sensitive, [a-zA-Z0-9_.-]{1,255}
+    std::string arn{};                // ARN-like id, "<arn prefix><collection_id>"
+    std::string face_model_version{}; // the model the collection was created with
+    std::int64_t created_ms = 0;
+};
+
+struct CollectionDescription {
+    CollectionInfo info{};
+    std::uint64_t face_count = 0;
+    std::uint64_t user_count = 0;
+};
+
+// a page request: `after` is the next_token of the previous page ("" for the first page),
+// `limit` (>= 1) the most items to return
+struct PageRequest {
+    std::string after{};
+    std::size_t limit = 1000;
+};
+
+// pages are in a stable key order (creation order); a row that exists from the first page to the
+// last is returned exactly once, whatever is inserted or deleted meanwhile.
+// next_token is empty when there are no more items.
+struct CollectionPage {
+    std::vector<CollectionInfo> collections{};
+    std::string next_token{};
+};
+
+//
+// faces
+//
+
+// ratios of the image's width and height, as Rekognition's BoundingBox
+struct BoundingBox {
+    float width = 0, height = 0, left = 0, top = 0;
+};
+
+struct NewFace {
+    BoundingBox bounding_box{};
+    float confidence = 0;          // 0-100, that the box holds a face
+    std::vector<float> embedding{};  // kEmbeddingDim finite values
+};
+
+// the faces found in one image: they get one ImageId. The image itself is never stored.
+struct NewImageFaces {
+    std::optional<std::string> external_image_id{}; // [a-zA-Z0-9_.\-:]{1,255}
+    // an opaque digest of the image bytes (e.g. hex SHA-256), only for de-duplication: when set and the
+    // collection already holds faces with the same digest and the same external_image_id (both absent
+    // counts as the same), add_faces stores nothing and returns those faces (deduplicated = true)
+    std::optional<std::string> image_digest{};
+    std::string model_version{};     // IndexFacesModelVersion of the faces
+    std::vector<NewFace> faces{};    // at most kMaxFacesPerImage
+};
+
+struct FaceRecord {
+    std::int64_t row_id = 0;   // the store's integer id for the face, never reused; used by vector indexes
+    std::string face_id{};       // lowercase UUID
+    std::string image_id{};      // lowercase UUID shared by the faces of one image
+    std::optional<std::string> external_image_id{};
+    BoundingBox bounding_box{};
+    float confidence = 0;
+    std::string model_version{};
+    std::int64_t created_ms = 0;
+    std::optional<std::string> user_id{}; // the user the face is associated with
+    std::vector<float> embedding{};       // filled only by get_faces(..., with_embeddings = true)
+};
+
+struct AddFacesResult {
+    std::string image_id{};
+    std::vector<FaceRecord> faces{}; // in the order of NewImageFaces::faces (or the stored order when deduplicated)
+    bool deduplicated = false;     // true when the faces were already there (see image_digest)
+};
+
+// filters of list_faces, combined with AND; empty means no filter
+struct FaceFilter {
+    std::optional<std::string> user_id{};
+    std::vector<std::string> face_ids{}; // at most kMaxFaceIdsPerCall
+};
+
+struct FacePage {
+    std::vector<FaceRecord> faces{}; // without embeddings
+    std::string next_token{};
+    std::string face_model_version{}; // the collection's
+};
+
+// identifies a stored face both ways
+struct FaceRef {
+    std::string face_id{};
+    std::int64_t row_id = 0;
+};
+
+enum class FaceDeletionFailure { ASSOCIATED_TO_AN_EXISTING_USER, FACE_NOT_FOUND };
+std::string_view face_deletion_failure_name(FaceDeletionFailure reason);
+
+struct UnsuccessfulFaceDeletion {
+    std::string face_id{};
+    std::optional<std::string> user_id{}; // the user it is associated with
+    FaceDeletionFailure reason = FaceDeletionFailure::FACE_NOT_FOUND;
+};
+
+struct DeleteFacesResult {
+    std::vector<FaceRef> deleted{}; // in request order, duplicates removed
+    std::vector<UnsuccessfulFaceDeletion> unsuccessful{};
+};
+
+// one face for building a vector index
+struct FaceEmbedding {
+    std::int64_t row_id = 0;
+    std::string face_id{};
+    std::optional<std::string> user_id{};
+    std::vector<float> embedding{};
+};
+
+struct EmbeddingSnapshot {
+    std::vector<FaceEmbedding> faces{}; // ascending row_id
+    std::int64_t change_seq = 0;      // the change feed position the snapshot is consistent with
+};
+
+//
+// users
+//
+
+enum class UserStatus { ACTIVE, UPDATING, CREATING, CREATED };
+std::string_view user_status_name(UserStatus status);
+
+struct UserRecord {
+    std::string user_id{}; // [a-zA-Z0-9_.\-:]{1,128}
+    // CREATED while the user has no faces, ACTIVE once it has some (associations are synchronous
+    // here, so UPDATING and CREATING are never stored)
+    UserStatus status = UserStatus::CREATED;
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::uint64_t face_count = 0;
+};
+
+struct UserPage {
+    std::vector<UserRecord> users{}; // in creation order (Rekognition: "sorted by system generated primary key")
+    std::string next_token{};
+};
+
+struct DeleteUserResult {
+    std::vector<std::string> disassociated_face_ids{}; // the faces the user had
+};
+
+// why a face was not associated; USER_FACE_LIMIT is not one of Rekognition's reasons: the service
+// decides how to answer it (ServiceQuotaExceededException when the user was already full)
+// LOW_MATCH_CONFIDENCE is decided by the service (UserMatchThreshold needs embeddings), never by the store
+enum class FaceAssociationFailure { FACE_NOT_FOUND, ASSOCIATED_TO_A_DIFFERENT_USER, USER_FACE_LIMIT, LOW_MATCH_CONFIDENCE };
+std::string_view face_association_failure_name(FaceAssociationFailure reason);
+
+struct UnsuccessfulFaceAssociation {
+    std::string face_id{};
+    std::optional<std::string> user_id{}; // for ASSOCIATED_TO_A_DIFFERENT_USER: that other user
+    FaceAssociationFailure reason = FaceAssociationFailure::FACE_NOT_FOUND;
+};
+
+struct AssociateFacesResult {
+    std::vector<std::string> associated{}; // newly associated; faces already with this user are left out
+    std::vector<UnsuccessfulFaceAssociation> unsuccessful{};
+    UserStatus user_status = UserStatus::CREATED;
+    bool user_was_full = false; // the user already had kMaxFacesPerUser faces before the call
+};
+
+enum class FaceDisassociationFailure { FACE_NOT_FOUND, ASSOCIATED_TO_A_DIFFERENT_USER };
+std::string_view face_disassociation_failure_name(FaceDisassociationFailure reason);
+
+struct UnsuccessfulFaceDisassociation {
+    std::string face_id{};
+    std::optional<std::string> user_id{}; // the user the face is associated with
+    FaceDisassociationFailure reason = FaceDisassociationFailure::FACE_NOT_FOUND;
+};
+
+struct DisassociateFacesResult {
+    std::vector<std::string> disassociated{}; // faces not associated with any user are left out
+    std::vector<UnsuccessfulFaceDisassociation> unsuccessful{};
+    UserStatus user_status = UserStatus::CREATED;
+};
+
+//
+// idempotency (ClientRequestToken)
+//
+
+struct TokenEntry {
+    std::string request_hash{}; // the caller's digest of the request's parameters
+    std::string response{};     // the caller's rendering of the response (e.g. its JSON body)
+    std::int64_t created_ms = 0;
+};
+
+// Asks a write to remember its response under a ClientRequestToken in the write's own transaction,
+// so a crash can never leave the write applied but the token unknown (a retry would duplicate it).
+// Before the write, the store looks the token up (same operation, younger than kTokenLifetimeMs):
+// - absent: the write runs and `render_response(result)` is stored with the token;
+// - present with another request_hash: Error IDEMPOTENT_PARAMETER_MISMATCH, nothing is written;
+// - present with the same request_hash: nothing is written and TokenReplayed is thrown, carrying the
+//   remembered response (the caller normally calls recall() first; this covers concurrent retries).
+// render_response runs inside the transaction: it must be quick and must not call the store.
+template <class Result>
+struct TokenRecord {
+    std::string token{};        // [a-zA-Z0-9-_]{1,64}
+    std::string request_hash{}; // non-empty
+    std::function<std::string(const Result&)> render_response{};
+};
+
+class TokenReplayed : public std::runtime_error {
+  public:
+    explicit TokenReplayed(TokenEntry entry)
+        : std::runtime_error("ClientRequestToken already used by an identical request"), entry_(std::move(entry)) {}
+    const TokenEntry& entry() const noexcept { return entry_; }
+
+  private:
+    TokenEntry entry_;
+};
+
+//
+// audit (ids only: never images, embeddings or request bodies)
+//
+
+struct AuditEvent {
+    std::int64_t time_ms = 0;     // 0: the store's clock at append
+    std::string operation{};        // e.g. "IndexFaces"
+    std::string collection_id{};    // empty when the operation has none
+    std::optional<std::string> external_image_id{};
+    std::optional<std::string> user_id{};
+    std::vector<std::string> face_ids{};
+    std::string outcome{};          // "OK" or an error name
+    std::string caller_key_id{};    // the access key id; empty when unauthenticated
+};
+
+struct AuditRecord {
+    std::int64_t seq = 0; // increasing in append order
+    AuditEvent event{};
+};
+
+// filters combined with AND; records come newest first
+struct AuditQuery {
+    std::optional<std::string> collection_id{};
+    std::optional<std::string> operation{};
+    std::optional<std::string> subject{}; // matches external_image_id, user_id or any of face_ids
+    std::optional<std::string> caller_key_id{};
+    std::optional<std::int64_t> since_ms{}; // time_ms >= since_ms
+    std::optional<std::int64_t> until_ms{}; // time_ms < until_ms
+    PageRequest page{.after = "", .limit = 100};
+};
+
+struct AuditPage {
+    std::vector<AuditRecord> records{};
+    std::string next_token{};
+};
+
+//
+// change feed: lets a process keep its in-memory index in step with writes made by other
+// processes (the CLI, or other servers sharing a PostgreSQL database)
+//
+
+enum class FaceChangeKind { FACE_ADDED, FACE_DELETED, FACE_USER_CHANGED, COLLECTION_DELETED };
+std::string_view face_change_kind_name(FaceChangeKind kind);
+
+struct FaceChange {
+    std::int64_t seq = 0; // increasing in commit order, from 1
+    std::string collection_id{};
+    FaceChangeKind kind = FaceChangeKind::FACE_ADDED;
+    std::int64_t row_id = 0; // 0 for COLLECTION_DELETED
+    std::string face_id{};     // empty for COLLECTION_DELETED
+};
+
+struct FaceChangeBatch {
+    std::vector<FaceChange> changes{}; // ascending seq, all with seq > after_seq
+    // true when changes after `after_seq` have been pruned: the consumer must reload from scratch
+    bool gap = false;
+    std::int64_t last_seq = 0; // the newest seq in the feed when read
+};
+
+//
+// the store
+//
+
+class Store {
+  public:
+    virtual ~Store() = default;
+
+    // collections
+    // RESOURCE_ALREADY_EXISTS if it exists
+    CollectionInfo create_collection(std::string_view collection_id, std::string_view face_model_version);
+    // RESOURCE_NOT_FOUND; removes its faces, users and their associations
+    void delete_collection(std::string_view collection_id);
+    CollectionDescription describe_collection(std::string_view collection_id); // RESOURCE_NOT_FOUND (counts: O(faces))
+    std::optional<CollectionInfo> get_collection(std::string_view collection_id); // cheap existence/model check
+    CollectionPage list_collections(const PageRequest& page);
+
+    // faces; every method throws RESOURCE_NOT_FOUND when the collection does not exist
+    // stores the faces of one image in one transaction, assigning FaceIds, the ImageId and row ids
+    AddFacesResult add_faces(std::string_view collection_id, const NewImageFaces& image,
+                             const TokenRecord<AddFacesResult>* token = nullptr);
+    // the faces stored from an image with this digest and external image id (see NewImageFaces)
+    std::vector<FaceRecord> find_faces_by_image(std::string_view collection_id,
+                                                const std::optional<std::string>& external_image_id,
+                                                std::string_view image_digest);
+    FacePage list_faces(std::string_view collection_id, const FaceFilter& filter, const PageRequest& page);
+    // the faces that exist, in request order (duplicates and unknown ids left out)
+    std::vector<FaceRecord> get_faces(std::string_view collection_id, const std::vector<std::string>& face_ids,
+                                      bool with_embeddings = false);
+    // faces tied to a user are refused (ASSOCIATED_TO_AN_EXISTING_USER), as Rekognition does
+    DeleteFacesResult delete_faces(std::string_view collection_id, const std::vector<std::string>& face_ids);
+    std::vector<FaceRecord> faces_by_external_id(std::string_view collection_id, std::string_view external_image_id);
+    // erasure: deletes every face with this external image id, disassociating it from its user first;
+    // returns the deleted faces (as they were)
+    std::vector<FaceRecord> delete_faces_by_external_id(std::string_view collection_id,
+                                                        std::string_view external_image_id);
+    // streams the faces with row_id > after_row_id in ascending row_id from one consistent snapshot;
+    // returns the change feed position of that snapshot
+    std::int64_t scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
+                                 const std::function<void(FaceEmbedding&&)>& on_face);
+    EmbeddingSnapshot load_all_embeddings(std::string_view collection_id);
+
+    // users; RESOURCE_NOT_FOUND when the collection (or, except for create_user, the user) does not exist
+    UserRecord create_user(std::string_view collection_id, std::string_view user_id,
+                           const TokenRecord<UserRecord>* token = nullptr); // CONFLICT if it exists
+    DeleteUserResult delete_user(std::string_view collection_id, std::string_view user_id,
+                                 const TokenRecord<DeleteUserResult>* token = nullptr);
+    std::optional<UserRecord> get_user(std::string_view collection_id, std::string_view user_id);
+    UserPage list_users(std::string_view collection_id, const PageRequest& page);
+    // at most kMaxUserFaceIdsPerCall ids; a user never gets more than kMaxFacesPerUser faces
+    AssociateFacesResult associate_faces(std::string_view collection_id, std::string_view user_id,
+                                         const std::vector<std::string>& face_ids,
+                                         const TokenRecord<AssociateFacesResult>* token = nullptr);
+    DisassociateFacesResult disassociate_faces(std::string_view collection_id, std::string_view user_id,
+                                               const std::vector<std::string>& face_ids,
+                                               const TokenRecord<DisassociateFacesResult>* token = nullptr);
+
+    // idempotency: the entry for (operation, token) younger than kTokenLifetimeMs
+    std::optional<TokenEntry> recall(std::string_view operation, std::string_view token);
+    // stores the entry unless a live one exists; returns the entry that is stored (the first one wins)
+    TokenEntry remember(std::string_view operation, std::string_view token, std::string_view request_hash,
+                        std::string_view response);
+
+    // audit
+    std::int64_t append_audit(const AuditEvent& event); // returns the record's seq
+    AuditPage query_audit(const AuditQuery& query);
+
+    // change feed
+    FaceChangeBatch face_changes_since(std::int64_t after_seq, std::size_t limit = 10000);
+
+    // housekeeping: removes token entries older than kTokenLifetimeMs and feed entries older than
+    // the backend's feed retention; cheap enough to call every few minutes
+    void prune();
+
+  protected:
+    virtual CollectionInfo do_create_collection(std::string_view collection_id, std::string_view face_model_version) = 0;
+    virtual void do_delete_collection(std::string_view collection_id) = 0;
+    virtual CollectionDescription do_describe_collection(std::string_view collection_id) = 0;
+    virtual std::optional<CollectionInfo> do_get_collection(std::string_view collection_id) = 0;
+    virtual CollectionPage do_list_collections(const PageRequest& page) = 0;
+
+    virtual AddFacesResult do_add_faces(std::string_view collection_id, const NewImageFaces& image,
+                                        const TokenRecord<AddFacesResult>* token) = 0;
+    virtual std::vector<FaceRecord> do_find_faces_by_image(std::string_view collection_id,
+                                                           const std::optional<std::string>& external_image_id,
+                                                           std::string_view image_digest) = 0;
+    virtual FacePage do_list_faces(std::string_view collection_id, const FaceFilter& filter,
+                                   const PageRequest& page) = 0;
+    virtual std::vector<FaceRecord> do_get_faces(std::string_view collection_id,
+                                                 const std::vector<std::string>& face_ids, bool with_embeddings) = 0;
+    virtual DeleteFacesResult do_delete_faces(std::string_view collection_id,
+                                              const std::vector<std::string>& face_ids) = 0;
+    virtual std::vector<FaceRecord> do_faces_by_external_id(std::string_view collection_id,
+                                                            std::string_view external_image_id) = 0;
+    virtual std::vector<FaceRecord> do_delete_faces_by_external_id(std::string_view collection_id,
+                                                                   std::string_view external_image_id) = 0;
+    virtual std::int64_t do_scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
+                                            const std::function<void(FaceEmbedding&&)>& on_face) = 0;
+
+    virtual UserRecord do_create_user(std::string_view collection_id, std::string_view user_id,
+                                      const TokenRecord<UserRecord>* token) = 0;
+    virtual DeleteUserResult do_delete_user(std::string_view collection_id, std::string_view user_id,
+                                            const TokenRecord<DeleteUserResult>* token) = 0;
+    virtual std::optional<UserRecord> do_get_user(std::string_view collection_id, std::string_view user_id) = 0;
+    virtual UserPage do_list_users(std::string_view collection_id, const PageRequest& page) = 0;
+    virtual AssociateFacesResult do_associate_faces(std::string_view collection_id, std::string_view user_id,
+                                                    const std::vector<std::string>& face_ids,
+                                                    const TokenRecord<AssociateFacesResult>* token) = 0;
+    virtual DisassociateFacesResult do_disassociate_faces(std::string_view collection_id, std::string_view user_id,
+                                                          const std::vector<std::string>& face_ids,
+                                                          const TokenRecord<DisassociateFacesResult>* token) = 0;
+
+    virtual std::optional<TokenEntry> do_recall(std::string_view operation, std::string_view token) = 0;
+    virtual TokenEntry do_remember(std::string_view operation, std::string_view token,
+                                   std::string_view request_hash, std::string_view response) = 0;
+
+    virtual std::int64_t do_append_audit(const AuditEvent& event) = 0;
+    virtual AuditPage do_query_audit(const AuditQuery& query) = 0;
+
+    virtual FaceChangeBatch do_face_changes_since(std::int64_t after_seq, std::size_t limit) = 0;
+    virtual void do_prune() = 0;
+};
+
+//
+// validation shared by the backends (throw Error INVALID_PARAMETER)
+//
+
+void validate_collection_id(std::string_view collection_id);
+void validate_user_id(std::string_view user_id);
+void validate_external_image_id(std::string_view external_image_id);
+void validate_request_token(std::string_view token);
+
+// the embedding BLOB: kEmbeddingDim IEEE-754 float32 values, little-endian, whatever the host order
+std::string encode_embedding(const std::vector<float>& embedding);
+std::vector<float> decode_embedding(const void* data, std::size_t size); // INTERNAL if the size is wrong
+
+// a new random (version 4) UUID in lowercase text form
+std::string new_uuid();
+
+} // namespace facegate
