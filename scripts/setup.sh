@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev
   nodejs npm
   clang libclang-rt-14-dev
-  python3 python3-boto3 awscli
+  python3 python3-boto3 python3-pytest awscli
 )
 
 missing=()

@@ -293,13 +293,6 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    if (!EVP_Digest(data.data(), data.size(), digest, nullptr, EVP_sha256(), nullptr))
-        throw Error(ErrorCode::INTERNAL, "SHA-256 failed");
-    return to_hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;

@@ -4,6 +4,8 @@
 // AWS Signature Version 4 (header form, AWS4-HMAC-SHA256), as AWS SDKs sign Rekognition requests.
 // verify_sigv4 checks a received request; sign_sigv4 signs one (for tests and C++ clients).
 
+#include "common/sha256.h"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -95,7 +97,6 @@ std::string sigv4_string_to_sign(std::string_view amz_date, std::string_view cre
 // the 32-byte key HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")
 std::string sigv4_signing_key(std::string_view secret, std::string_view date, std::string_view region,
                               std::string_view service);
-std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string to_hex(std::string_view bytes);
 // "YYYYMMDDTHHMMSSZ" for a time point (UTC, whole seconds)

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
-// the `facegate` command line: parses arguments, reads files, prints JSON. No logic of its own.
+// the `facegate` command line: parses arguments, reads files, prints JSON. No logic of its own:
+// detect/compare call the engine and service, the collection commands go through the same
+// Rekognition operation layer as the server, serve starts the server.
+#include "auth/keys_command.h"
 #include "common/error.h"
 #include "core/face_engine.h"
 #include "protocol/rekognition_json.h"
+#include "server/rekognition_api.h"
+#include "server/serve.h"
 #include "service/compare_faces.h"
+#include "service/face_collections.h"
+#include "store/sqlite_store.h"
 
 #include <CLI/CLI.hpp>
+#include <openssl/evp.h>
 
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <vector>
 
 namespace {
@@ -29,17 +36,46 @@ std::vector<uint8_t> read_image_file(const std::string& path, size_t limit) {
     return bytes;
 }
 
+std::string base64(const std::vector<uint8_t>& bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()));
+    out.resize(size_t(n));
+    return out;
+}
+
+void split_listen(const std::string& listen, facegate::HttpServerConfig& http) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw Error(ErrorCode::INVALID_PARAMETER, "--listen must be HOST:PORT");
+    http.host = listen.substr(0, colon);
+    try {
+        http.port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+        throw Error(ErrorCode::INVALID_PARAMETER, "--listen must be HOST:PORT");
+    }
+    if (http.port < 0 || http.port > 65535) throw Error(ErrorCode::INVALID_PARAMETER, "port out of range");
+}
+
+// a store, engine and service on a data directory, for the collection commands
+struct LocalService {
+    facegate::SqliteStore store;
+    facegate::FaceEngine engine;
+    facegate::FaceCollections service;
+    LocalService(const std::string& data_dir, const facegate::EngineConfig& config)
+        : store(facegate::SqliteStoreOptions{.data_dir = data_dir}), engine(config), service(store, engine) {}
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"facegate: self-hosted face verification (Rekognition-compatible JSON on stdout)"};
     app.require_subcommand(1);
+    app.set_config("--config", "", "TOML/INI file with option values (for example listen = \"0.0.0.0:8080\")");
     facegate::EngineConfig config;
     std::string model_dir = config.model_dir.string();
-    app.add_option("--models", model_dir, "directory of the ONNX models")->envname("FACEGATE_MODEL_DIR")
-        ->capture_default_str();
+    app.add_option("--models", model_dir, "directory of the ONNX models")->envname("FACEGATE_MODEL_DIR")->capture_default_str();
     app.add_option("--threads", config.threads_per_inference, "OpenCV threads per inference (0: OpenCV's default)")
         ->envname("FACEGATE_THREADS")->capture_default_str();
+    std::string data_dir = "data";
 
     auto* detect = app.add_subcommand("detect", "faces of an image, as Rekognition's DetectFaces with Attributes ALL");
     std::string detect_image;
@@ -51,16 +87,99 @@ int main(int argc, char** argv) {
     float threshold = facegate::kDefaultMatchThreshold;
     compare->add_option("SOURCE", source_image, "image whose largest face is compared")->required();
     compare->add_option("TARGET", target_image, "image whose faces are compared with it")->required();
-    compare->add_option("--threshold", threshold, "similarity (0-100) from which a face matches")
-        ->capture_default_str();
+    compare->add_option("--threshold", threshold, "similarity (0-100) from which a face matches")->capture_default_str();
 
+    auto* serve = app.add_subcommand("serve", "the HTTP server: Rekognition's API on POST /, /healthz, /metrics");
+    std::string listen = "127.0.0.1:8080";
+    facegate::ServeOptions serve_options;
+    serve->add_option("--data", data_dir, "data directory (SQLite database, access keys)")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+    serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")->envname("FACEGATE_LISTEN")->capture_default_str();
+    serve->add_option("--workers", config.workers, "face analyses that run at once")->envname("FACEGATE_WORKERS")->capture_default_str();
+    serve->add_option("--http-threads", serve_options.http.threads, "HTTP worker threads")->envname("FACEGATE_HTTP_THREADS")->capture_default_str();
+    serve->add_option("--max-body", serve_options.http.max_body_bytes, "largest request body in bytes")->envname("FACEGATE_MAX_BODY")->capture_default_str();
+
+    auto* keys = app.add_subcommand("keys", "access keys for SigV4 (works with or without a running server)");
+    keys->require_subcommand(1);
+    keys->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+    auto* keys_create = keys->add_subcommand("create", "make a key pair and print it once");
+    auto* keys_list = keys->add_subcommand("list", "list keys (no secrets)");
+    auto* keys_revoke = keys->add_subcommand("revoke", "revoke a key");
+    std::string revoke_id;
+    keys_revoke->add_option("ACCESS_KEY_ID", revoke_id)->required();
+
+    auto* collection = app.add_subcommand("collection", "face collections in a data directory");
+    collection->require_subcommand(1);
+    collection->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+    std::string collection_id;
+    auto* collection_create = collection->add_subcommand("create", "CreateCollection");
+    collection_create->add_option("COLLECTION_ID", collection_id)->required();
+    auto* collection_list = collection->add_subcommand("list", "ListCollections");
+    auto* collection_delete = collection->add_subcommand("delete", "DeleteCollection");
+    collection_delete->add_option("COLLECTION_ID", collection_id)->required();
+
+    auto* index = app.add_subcommand("index", "IndexFaces: store the faces of IMAGE in a collection");
+    std::string index_image, external_id;
+    index->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+    index->add_option("--collection", collection_id, "collection id")->required();
+    index->add_option("--external-id", external_id, "ExternalImageId to store the faces under");
+    index->add_option("IMAGE", index_image)->required();
+
+    auto* search = app.add_subcommand("search", "SearchFacesByImage: faces of a collection like IMAGE's largest face");
+    std::string search_image;
+    int max_faces = 10;
+    search->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+    search->add_option("--collection", collection_id, "collection id")->required();
+    search->add_option("--threshold", threshold, "FaceMatchThreshold (0-100)")->capture_default_str();
+    search->add_option("--max-faces", max_faces, "MaxFaces")->capture_default_str();
+    search->add_option("IMAGE", search_image)->required();
+
+    // options of a command may follow its subcommand (`facegate keys create --data DIR`)
+    for (auto* command : {keys, collection}) {
+        for (auto* sub : command->get_subcommands({})) sub->fallthrough();
+    }
     CLI11_PARSE(app, argc, argv);
 
     try {
         config.model_dir = model_dir;
-        config.workers = 1;
-        facegate::FaceEngine engine(config);
         nlohmann::json out;
+        if (*serve) {
+            split_listen(listen, serve_options.http);
+            serve_options.data_dir = data_dir;
+            serve_options.engine = config;
+            return facegate::serve(serve_options);
+        }
+        if (*keys) {
+            if (*keys_create) std::cout << facegate::keys_create_command(data_dir) << '\n';
+            else if (*keys_list) std::cout << facegate::keys_list_command(data_dir) << '\n';
+            else std::cout << facegate::keys_revoke_command(data_dir, revoke_id) << '\n';
+            return 0;
+        }
+        config.workers = 1;
+        if (*collection || *index || *search) {
+            LocalService local(data_dir, config);
+            if (*collection_create) {
+                out = facegate::handle_rekognition_operation(local.service, "CreateCollection", {{"CollectionId", collection_id}});
+            } else if (*collection_list) {
+                out = facegate::handle_rekognition_operation(local.service, "ListCollections", nlohmann::json::object());
+            } else if (*collection_delete) {
+                out = facegate::handle_rekognition_operation(local.service, "DeleteCollection", {{"CollectionId", collection_id}});
+            } else if (*index) {
+                nlohmann::json request = {{"CollectionId", collection_id},
+                                          {"Image", {{"Bytes", base64(read_image_file(index_image, config.decode.max_bytes))}}}};
+                if (!external_id.empty()) request["ExternalImageId"] = external_id;
+                out = facegate::handle_rekognition_operation(local.service, "IndexFaces", request);
+            } else {
+                out = facegate::handle_rekognition_operation(
+                    local.service, "SearchFacesByImage",
+                    {{"CollectionId", collection_id},
+                     {"Image", {{"Bytes", base64(read_image_file(search_image, config.decode.max_bytes))}}},
+                     {"FaceMatchThreshold", threshold},
+                     {"MaxFaces", max_faces}});
+            }
+            std::cout << out.dump(2) << '\n';
+            return 0;
+        }
+        facegate::FaceEngine engine(config);
         if (*detect) {
             out = facegate::detect_faces_json(engine.analyze_bytes(read_image_file(detect_image, config.decode.max_bytes)));
         } else {

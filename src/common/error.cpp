@@ -19,6 +19,8 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::ACCESS_DENIED: return "ACCESS_DENIED";
     case ErrorCode::THROTTLED: return "THROTTLED";
     case ErrorCode::STORE_UNAVAILABLE: return "STORE_UNAVAILABLE";
+    case ErrorCode::UNKNOWN_OPERATION: return "UNKNOWN_OPERATION";
+    case ErrorCode::SERIALIZATION: return "SERIALIZATION";
     case ErrorCode::MODEL_UNAVAILABLE: return "MODEL_UNAVAILABLE";
     case ErrorCode::INTERNAL: return "INTERNAL";
     }

@@ -24,6 +24,8 @@ enum class ErrorCode {
     ACCESS_DENIED,        // authenticated but not allowed
     THROTTLED,            // too many requests
     STORE_UNAVAILABLE,    // the database cannot be read or written
+    UNKNOWN_OPERATION,    // the request names an operation this server does not have
+    SERIALIZATION,        // the request body is not the JSON it must be
     MODEL_UNAVAILABLE,    // model files missing or failing their checksum
     INTERNAL,             // a bug or an unexpected library failure
 };

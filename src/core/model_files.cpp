@@ -3,8 +3,6 @@
 
 #include "common/error.h"
 
-#include <openssl/evp.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -27,25 +25,8 @@ const std::vector<ModelFile>& model_files() {
     return files;
 }
 
-std::string_view embedding_model_version() { return "fr_feature-87aacdfe"; }
-
-std::string sha256_hex(std::string_view bytes) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-        throw Error(ErrorCode::INTERNAL, "SHA-256 computation failed");
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
-}
+// Rekognition-style version ([0-9.]+): 1.0 is fr_feature.onnx 87aacdfe..., mirrored, L2-normalised
+std::string_view embedding_model_version() { return "1.0"; }
 
 std::string read_verified_model(const std::filesystem::path& dir, const ModelFile& model) {
     auto path = dir / model.file_name;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "common/sha256.h"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,9 +23,6 @@ const std::vector<ModelFile>& model_files();
 
 // the model version recorded with every stored embedding: changes when the feature model does
 std::string_view embedding_model_version();
-
-// SHA-256 of a whole buffer, lowercase hex (OpenSSL EVP)
-std::string sha256_hex(std::string_view bytes);
 
 // reads a model file and checks its SHA-256.
 // throws Error(MODEL_UNAVAILABLE) when missing, unreadable or not the expected file.

@@ -19,6 +19,8 @@ WireError wire_error(ErrorCode code) {
     case ErrorCode::ACCESS_DENIED: return {"AccessDeniedException", 403};
     case ErrorCode::THROTTLED: return {"ThrottlingException", 400};
     case ErrorCode::STORE_UNAVAILABLE: return {"InternalServerError", 500};
+    case ErrorCode::UNKNOWN_OPERATION: return {"UnknownOperationException", 400};
+    case ErrorCode::SERIALIZATION: return {"SerializationException", 400};
     case ErrorCode::MODEL_UNAVAILABLE: return {"InternalServerError", 500};
     case ErrorCode::INTERNAL: return {"InternalServerError", 500};
     }

@@ -30,10 +30,6 @@ const std::vector<std::pair<std::string_view, std::vector<int>>>& landmark_types
     return types;
 }
 
-json bounding_box_json(const cv::Rect2f& r, int w, int h) {
-    return {{"Width", r.width / w}, {"Height", r.height / h}, {"Left", r.x / w}, {"Top", r.y / h}};
-}
-
 json landmarks_json(const Landmarks68& points, int w, int h) {
     json out = json::array();
     for (const auto& [type, indices] : landmark_types()) {
@@ -50,6 +46,10 @@ json pose_json(const HeadPose& pose) { return {{"Roll", pose.roll}, {"Yaw", pose
 json quality_json(const FaceQuality& q) { return {{"Brightness", q.brightness}, {"Sharpness", q.sharpness}}; }
 
 } // namespace
+
+json bounding_box_json(const cv::Rect2f& r, int w, int h) {
+    return {{"Width", r.width / w}, {"Height", r.height / h}, {"Left", r.x / w}, {"Top", r.y / h}};
+}
 
 json compared_face_json(const FaceAnalysis& face, int w, int h) {
     return {{"BoundingBox", bounding_box_json(face.box.rect, w, h)},

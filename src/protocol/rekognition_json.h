@@ -11,6 +11,9 @@ namespace facegate {
 
 // Rekognition's JSON shapes for our results; coordinates become ratios of the image size
 
+// BoundingBox: a pixel rectangle of a w x h image as ratios of the image size
+nlohmann::json bounding_box_json(const cv::Rect2f& box, int image_width, int image_height);
+
 // FaceDetail as DetectFaces with Attributes ["ALL"] gives it, where we have the data, plus our Liveness
 nlohmann::json face_detail_json(const FaceAnalysis& face, int image_width, int image_height);
 

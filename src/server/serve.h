@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/face_engine.h"
+#include "server/http_server.h"
+
+#include <filesystem>
+
+namespace facegate {
+
+struct ServeOptions {
+    std::filesystem::path data_dir = "data";
+    HttpServerConfig http;
+    EngineConfig engine;
+};
+
+// `facegate serve`: opens the store under data_dir (creating it), makes a first access key when
+// none is configured (and says where it is), loads the models and serves until SIGINT or SIGTERM.
+// returns the process exit status.
+int serve(const ServeOptions& options);
+
+} // namespace facegate

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include "service/collection_indexes.h"
+
+#include "common/error.h"
+
+#include <limits>
+#include <set>
+
+namespace facegate {
+
+namespace {
+constexpr size_t kFeedBatch = 10000;
+}
+
+std::shared_ptr<CollectionIndexes::Entry> CollectionIndexes::load(const std::string& collection_id) {
+    // caller holds mutex_ and has caught up, so the snapshot is at least as new as feed_seq_ and the
+    // feed's later entries for this collection re-apply harmlessly (row ids are never reused)
+    auto snapshot = store_.load_all_embeddings(collection_id);
+    auto entry = std::make_shared<Entry>(config_);
+    std::vector<uint64_t> ids;
+    std::vector<float> vectors;
+    ids.reserve(snapshot.faces.size());
+    vectors.reserve(snapshot.faces.size() * kEmbeddingDim);
+    for (auto& face : snapshot.faces) {
+        ids.push_back(uint64_t(face.row_id));
+        vectors.insert(vectors.end(), face.embedding.begin(), face.embedding.end());
+        entry->face_ids.emplace(face.row_id, std::move(face.face_id));
+    }
+    if (!ids.empty()) entry->index.add_batch(ids, vectors);
+    loaded_[collection_id] = entry;
+    return entry;
+}
+
+std::shared_ptr<CollectionIndexes::Entry> CollectionIndexes::get(const std::string& collection_id) {
+    std::lock_guard lock(mutex_);
+    catch_up_locked();
+    if (auto it = loaded_.find(collection_id); it != loaded_.end()) return it->second;
+    return load(collection_id);
+}
+
+void CollectionIndexes::catch_up() {
+    std::lock_guard lock(mutex_);
+    catch_up_locked();
+}
+
+void CollectionIndexes::catch_up_locked() {
+    if (feed_seq_ < 0) {
+        // nothing is loaded yet: only the feed's current position matters
+        feed_seq_ = store_.face_changes_since(std::numeric_limits<int64_t>::max() - 1, 1).last_seq;
+        return;
+    }
+    for (;;) {
+        FaceChangeBatch batch = store_.face_changes_since(feed_seq_, kFeedBatch);
+        if (batch.gap) {
+            // changes were pruned before we read them: reload lazily from the store
+            loaded_.clear();
+            feed_seq_ = batch.last_seq;
+            return;
+        }
+        std::map<std::string, std::vector<std::string>> to_add; // collection -> face ids to fetch
+        for (const auto& change : batch.changes) {
+            feed_seq_ = change.seq;
+            auto it = loaded_.find(change.collection_id);
+            if (it == loaded_.end()) continue;
+            Entry& entry = *it->second;
+            switch (change.kind) {
+            case FaceChangeKind::FACE_ADDED:
+                if (!entry.index.contains(uint64_t(change.row_id))) to_add[change.collection_id].push_back(change.face_id);
+                break;
+            case FaceChangeKind::FACE_DELETED: {
+                entry.index.remove(uint64_t(change.row_id));
+                std::lock_guard ids(entry.ids_mutex);
+                entry.face_ids.erase(change.row_id);
+                break;
+            }
+            case FaceChangeKind::COLLECTION_DELETED:
+                loaded_.erase(it);
+                to_add.erase(change.collection_id);
+                break;
+            case FaceChangeKind::FACE_USER_CHANGED:
+                break; // user ids are read from the store with each match
+            }
+        }
+        for (const auto& [collection_id, face_ids] : to_add) {
+            auto it = loaded_.find(collection_id);
+            if (it == loaded_.end()) continue;
+            std::vector<FaceRecord> faces;
+            try {
+                faces = store_.get_faces(collection_id, face_ids, true);
+            } catch (const Error& e) {
+                if (e.code() != ErrorCode::RESOURCE_NOT_FOUND) throw;
+            }
+            apply_added(*it->second, faces);
+        }
+        if (batch.changes.size() < kFeedBatch) return;
+    }
+}
+
+void CollectionIndexes::apply_added(Entry& entry, const std::vector<FaceRecord>& faces) {
+    for (const auto& face : faces) {
+        if (face.embedding.empty()) continue;
+        entry.index.add(uint64_t(face.row_id), face.embedding);
+        std::lock_guard ids(entry.ids_mutex);
+        entry.face_ids[face.row_id] = face.face_id;
+    }
+}
+
+void CollectionIndexes::added(const std::string& collection_id, const std::vector<FaceRecord>& faces) {
+    std::shared_ptr<Entry> entry;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = loaded_.find(collection_id);
+        if (it == loaded_.end()) return; // loads with these faces when first used
+        entry = it->second;
+    }
+    apply_added(*entry, faces);
+}
+
+void CollectionIndexes::removed(const std::string& collection_id, const std::vector<FaceRef>& faces) {
+    std::shared_ptr<Entry> entry;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = loaded_.find(collection_id);
+        if (it == loaded_.end()) return;
+        entry = it->second;
+    }
+    for (const auto& face : faces) {
+        entry->index.remove(uint64_t(face.row_id));
+        std::lock_guard ids(entry->ids_mutex);
+        entry->face_ids.erase(face.row_id);
+    }
+}
+
+void CollectionIndexes::dropped(const std::string& collection_id) {
+    std::lock_guard lock(mutex_);
+    loaded_.erase(collection_id);
+}
+
+std::vector<std::pair<std::string, size_t>> CollectionIndexes::sizes() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, size_t>> out;
+    for (const auto& [id, entry] : loaded_) out.emplace_back(id, entry->index.size());
+    return out;
+}
+
+} // namespace facegate

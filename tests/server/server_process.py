@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+"""Starts and stops a real `facegate serve` on loopback for the server tests, with its own data
+directory and access key, and builds boto3 clients for it (Debian's python3-boto3)."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FACEGATE = os.environ.get("FACEGATE_BIN", os.path.join(PROJECT, "build", "bin", "facegate"))
+SAMPLES = os.path.join(PROJECT, "testdata", "samples")
+
+
+def sample_bytes(n):
+    with open(os.path.join(SAMPLES, f"sample{n}.jpg"), "rb") as f:
+        return f.read()
+
+
+def create_key(data_dir):
+    out = subprocess.run([FACEGATE, "keys", "create", "--data", data_dir], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+class Server:
+    """a facegate server process on 127.0.0.1 with a free port"""
+
+    def __init__(self, data_dir, port=0, extra_args=()):
+        self.data_dir = data_dir
+        self.log_path = os.path.join(data_dir, f"server-{time.time_ns()}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([FACEGATE, "serve", "--data", data_dir, "--listen", f"127.0.0.1:{port}", *extra_args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.port = self._wait_for_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def _wait_for_port(self, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {open(self.log_path).read()}")
+            with open(self.log_path) as f:
+                m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                port = int(m.group(1))
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+                return port
+            time.sleep(0.05)
+        raise RuntimeError("server did not start in time")
+
+    def client(self, key):
+        return boto3.client("rekognition", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=key["accessKeyId"], aws_secret_access_key=key["secretAccessKey"],
+                            config=Config(retries={"max_attempts": 1}, read_timeout=120, connect_timeout=10))
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
