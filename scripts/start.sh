@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds facegate (scripts/setup.sh) and runs it. With no arguments it shows what it can do;
-# otherwise the arguments go to the facegate command, e.g.
-#   scripts/start.sh detect photo.jpg
-#   scripts/start.sh compare id-photo.jpg selfie.jpg
+# Builds facegate (scripts/setup.sh) and starts the server on its embedded default: SQLite under
+# ./data, listening on 127.0.0.1:8080. Extra arguments go to `facegate serve`, e.g.
+#   scripts/start.sh --listen 0.0.0.0:8080 --data /var/lib/facegate
+# On first start it creates an access key in the data directory and says where.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh" >&2
-if [ $# -eq 0 ]; then set -- --help; fi
-exec "$root/build/bin/facegate" "$@"
+cd "$root"
+exec "$root/build/bin/facegate" serve --data "${FACEGATE_DATA_DIR:-$root/data}" "$@"

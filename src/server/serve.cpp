@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -14,6 +16,8 @@
 namespace facegate {
 
 namespace {
+
+constexpr std::chrono::minutes kHousekeepingEvery{10};
 
 HttpServer* running_server = nullptr;
 
@@ -62,7 +66,24 @@ int serve(const ServeOptions& options) {
     spdlog::info("started in {:.2f}s with {} faces", startup, faces);
     std::fprintf(stderr, "facegate: listening on http://%s:%d\n", options.http.host.c_str(), port);
     std::fflush(stderr);
+    // housekeeping: expired ClientRequestTokens and old change-feed entries
+    std::atomic<bool> stopping{false};
+    std::thread housekeeping([&] {
+        auto next = std::chrono::steady_clock::now() + kHousekeepingEvery;
+        while (!stopping) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (std::chrono::steady_clock::now() < next) continue;
+            next += kHousekeepingEvery;
+            try {
+                store.prune();
+            } catch (const std::exception& e) {
+                spdlog::warn("housekeeping failed: {}", e.what());
+            }
+        }
+    });
     server.run();
+    stopping = true;
+    housekeeping.join();
     running_server = nullptr;
     spdlog::info("stopped");
     return 0;

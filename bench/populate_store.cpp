@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// fills a data directory with a collection of N synthetic faces (random unit embeddings), plus
+// the real faces of the given photos, for the HTTP search and start-up benchmarks.
+// usage: populate_store DATA_DIR COLLECTION N [PHOTO...]
+#include "common/error.h"
+#include "core/face_engine.h"
+#include "core/model_files.h"
+#include "store/sqlite_store.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: populate_store DATA_DIR COLLECTION N [PHOTO...]\n");
+        return 2;
+    }
+    facegate::SqliteStoreOptions options;
+    options.data_dir = argv[1];
+    options.synchronous_full = false; // a bulk load: a crash here only means loading again
+    facegate::SqliteStore store(options);
+    std::string collection = argv[2];
+    size_t n = std::stoul(argv[3]);
+    try {
+        store.create_collection(collection, facegate::embedding_model_version());
+    } catch (const facegate::Error&) {
+    }
+    auto start = std::chrono::steady_clock::now();
+    std::mt19937 rng(42);
+    std::normal_distribution<float> gauss;
+    for (size_t done = 0; done < n;) {
+        facegate::NewImageFaces image;
+        image.model_version = std::string(facegate::embedding_model_version());
+        image.external_image_id = "synthetic-" + std::to_string(done);
+        for (size_t i = 0; i < facegate::kMaxFacesPerImage && done < n; ++i, ++done) {
+            facegate::NewFace face;
+            face.bounding_box = {0.2f, 0.3f, 0.4f, 0.3f};
+            face.confidence = 99.9f;
+            face.embedding.resize(facegate::kEmbeddingDim);
+            float norm = 0;
+            for (float& v : face.embedding) norm += (v = gauss(rng)) * v;
+            for (float& v : face.embedding) v /= std::sqrt(norm);
+            image.faces.push_back(std::move(face));
+        }
+        store.add_faces(collection, image);
+    }
+    if (argc > 4) {
+        facegate::FaceEngine engine({.workers = 1});
+        for (int i = 4; i < argc; ++i) {
+            std::ifstream in(argv[i], std::ios::binary);
+            std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+            auto analysis = engine.analyze_bytes(bytes);
+            facegate::NewImageFaces image;
+            image.model_version = std::string(facegate::embedding_model_version());
+            image.external_image_id = "photo-" + std::to_string(i - 4);
+            for (const auto& f : analysis.faces) {
+                image.faces.push_back({{f.box.rect.width / analysis.width, f.box.rect.height / analysis.height,
+                                        f.box.rect.x / analysis.width, f.box.rect.y / analysis.height},
+                                       f.box.confidence * 100, f.embedding});
+            }
+            if (!image.faces.empty()) store.add_faces(collection, image);
+        }
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%s: %zu synthetic faces (+%d photos) in %.1fs\n", collection.c_str(), n, argc - 4, seconds);
+}

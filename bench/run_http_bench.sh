@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The server benchmarks of docs/benchmarks.md: fills a data directory with N synthetic faces plus
+# the real face of IMAGE, times the server's start-up, then runs SearchFacesByImage over HTTP.
+# usage: bench/run_http_bench.sh N IMAGE [REQUESTS]    (after scripts/setup.sh)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+n="$1"; image="$2"; requests="${3:-50}"
+data="$(mktemp -d)"
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+"$root/build/bin/populate_store" "$data" bench "$n" "$image"
+"$root/build/bin/facegate" keys create --data "$data" > "$data/key.json"
+start=$(date +%s.%N)
+"$root/build/bin/facegate" serve --data "$data" --listen 127.0.0.1:0 > "$data/server.log" 2>&1 &
+pid=$!
+until grep -q "listening on" "$data/server.log"; do
+  kill -0 $pid 2>/dev/null || { cat "$data/server.log"; exit 1; }
+  sleep 0.05
+done
+ready=$(date +%s.%N)
+port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$data/server.log")
+echo "start-up with $n faces: $(echo "$ready - $start" | bc) s (until listening, index loaded)"
+echo "database: $(du -h "$data/facegate.db" | cut -f1); server RSS: $(ps -o rss= -p $pid | awk '{printf "%.0f MB", $1/1024}')"
+/usr/bin/python3 "$root/bench/bench_http_search.py" "http://127.0.0.1:$port" "$data/key.json" bench "$image" "$requests" 2 4
