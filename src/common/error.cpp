@@ -13,6 +13,8 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::RESOURCE_ALREADY_EXISTS: return "RESOURCE_ALREADY_EXISTS";
     case ErrorCode::IDEMPOTENT_PARAMETER_MISMATCH: return "IDEMPOTENT_PARAMETER_MISMATCH";
     case ErrorCode::CONFLICT: return "CONFLICT";
+    case ErrorCode::INVALID_PAGINATION_TOKEN: return "INVALID_PAGINATION_TOKEN";
+    case ErrorCode::SERVICE_QUOTA_EXCEEDED: return "SERVICE_QUOTA_EXCEEDED";
     case ErrorCode::MISSING_AUTHENTICATION: return "MISSING_AUTHENTICATION";
     case ErrorCode::UNRECOGNIZED_CLIENT: return "UNRECOGNIZED_CLIENT";
     case ErrorCode::INVALID_SIGNATURE: return "INVALID_SIGNATURE";

@@ -17,6 +17,8 @@ enum class ErrorCode {
     RESOURCE_NOT_FOUND,   // a collection, face or user that does not exist
     RESOURCE_ALREADY_EXISTS, // creating something that is already there
     IDEMPOTENT_PARAMETER_MISMATCH, // a ClientRequestToken reused with different parameters
+    INVALID_PAGINATION_TOKEN, // a NextToken this listing did not give out
+    SERVICE_QUOTA_EXCEEDED, // a limit such as 100 faces per user is reached
     CONFLICT,             // the request conflicts with the resource's state (e.g. a user being deleted)
     MISSING_AUTHENTICATION, // the request carries no signature
     UNRECOGNIZED_CLIENT,  // the access key id is unknown or revoked

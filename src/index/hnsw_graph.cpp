@@ -147,6 +147,10 @@ void HnswGraph::insert(uint32_t slot) {
     impl_->upper_level_bytes += impl_->upper_bytes(internal);
 }
 
+// hnswlib supports concurrent addPoint of distinct labels (per-node locks); this is
+// how its own Python binding builds in parallel. The one unguarded state is its
+// level RNG (a single integer): formally a data race (ThreadSanitizer reports it),
+// in practice it can only make two nodes draw the same random level.
 void HnswGraph::insert_parallel(std::span<const uint32_t> slots, unsigned threads) {
     reserve(impl_->hnsw.cur_element_count + slots.size());
     threads = std::max(1u, std::min<unsigned>(threads, unsigned(std::max<size_t>(slots.size() / 64, 1))));

@@ -13,6 +13,8 @@ WireError wire_error(ErrorCode code) {
     case ErrorCode::RESOURCE_ALREADY_EXISTS: return {"ResourceAlreadyExistsException", 400};
     case ErrorCode::IDEMPOTENT_PARAMETER_MISMATCH: return {"IdempotentParameterMismatchException", 400};
     case ErrorCode::CONFLICT: return {"ConflictException", 400};
+    case ErrorCode::INVALID_PAGINATION_TOKEN: return {"InvalidPaginationTokenException", 400};
+    case ErrorCode::SERVICE_QUOTA_EXCEEDED: return {"ServiceQuotaExceededException", 400};
     case ErrorCode::MISSING_AUTHENTICATION: return {"MissingAuthenticationTokenException", 403};
     case ErrorCode::UNRECOGNIZED_CLIENT: return {"UnrecognizedClientException", 403};
     case ErrorCode::INVALID_SIGNATURE: return {"InvalidSignatureException", 403};

@@ -5,6 +5,8 @@
 #include "core/face_embedder.h"
 #include "core/model_files.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -73,6 +75,43 @@ std::string token_hash(std::initializer_list<std::string_view> parts) {
 template <class Result>
 TokenRecord<Result> token_record(const std::string& token, std::string hash) {
     return TokenRecord<Result>{token, std::move(hash), [](const Result&) { return std::string("{}"); }};
+}
+
+// a retried AssociateFaces/DisassociateFaces answers exactly what the first call answered: the
+// result is kept with the token, in the write's own transaction, in this small JSON form
+UserStatus user_status_from(std::string_view name) {
+    for (auto s : {UserStatus::ACTIVE, UserStatus::UPDATING, UserStatus::CREATING, UserStatus::CREATED}) {
+        if (user_status_name(s) == name) return s;
+    }
+    return UserStatus::CREATED;
+}
+
+template <class Result, class Failure>
+std::string render_membership(const std::vector<std::string>& done, const std::vector<Failure>& failures,
+                              UserStatus status) {
+    nlohmann::json j = {{"done", done}, {"status", user_status_name(status)}, {"failures", nlohmann::json::array()}};
+    for (const auto& f : failures) {
+        j["failures"].push_back({{"face", f.face_id}, {"user", f.user_id.value_or("")}, {"reason", int(f.reason)}});
+    }
+    return j.dump();
+}
+
+template <class Result, class Failure, class Reason>
+Result replay_membership(const std::string& stored, std::vector<std::string> Result::*done,
+                         std::vector<Failure> Result::*failures) {
+    Result result;
+    auto j = nlohmann::json::parse(stored, nullptr, false);
+    if (!j.is_object() || !j.contains("done")) return result;
+    result.*done = j["done"].get<std::vector<std::string>>();
+    result.user_status = user_status_from(j["status"].get<std::string>());
+    for (const auto& f : j["failures"]) {
+        Failure failure;
+        failure.face_id = f["face"].get<std::string>();
+        if (auto user = f["user"].get<std::string>(); !user.empty()) failure.user_id = user;
+        failure.reason = Reason(f["reason"].get<int>());
+        (result.*failures).push_back(std::move(failure));
+    }
+    return result;
 }
 
 } // namespace
@@ -275,6 +314,17 @@ UserPage FaceCollections::list_users(const std::string& collection_id, const std
 AssociateFacesResult FaceCollections::associate_faces(const std::string& collection_id, const std::string& user_id,
                                                       const std::vector<std::string>& face_ids, float threshold,
                                                       const std::optional<std::string>& client_request_token) {
+    std::string request_hash;
+    if (client_request_token) {
+        std::string all;
+        for (const auto& id : face_ids) all += id + ",";
+        request_hash = token_hash({"AssociateFaces", collection_id, user_id, std::to_string(threshold), sha256_hex(all)});
+        if (auto previous = store_.recall(operation::kAssociateFaces, *client_request_token);
+            previous && previous->request_hash == request_hash) {
+            return replay_membership<AssociateFacesResult, UnsuccessfulFaceAssociation, FaceAssociationFailure>(
+                previous->response, &AssociateFacesResult::associated, &AssociateFacesResult::unsuccessful);
+        }
+    }
     if (!store_.get_user(collection_id, user_id)) {
         throw Error(ErrorCode::RESOURCE_NOT_FOUND, "user " + user_id + " does not exist in collection " + collection_id);
     }
@@ -305,22 +355,29 @@ AssociateFacesResult FaceCollections::associate_faces(const std::string& collect
     AssociateFacesResult result;
     if (!allowed.empty()) {
         if (client_request_token) {
-            auto token = token_record<AssociateFacesResult>(
-                *client_request_token, token_hash({"AssociateFaces", collection_id, user_id, sha256_hex([&] {
-                                                       std::string all;
-                                                       for (const auto& id : face_ids) all += id + ",";
-                                                       return all;
-                                                   }())}));
+            TokenRecord<AssociateFacesResult> token{
+                *client_request_token, request_hash,
+                [&low_match](const AssociateFacesResult& r) {
+                    // the answer the caller will get: the store's, plus the faces refused for low similarity
+                    auto failures = r.unsuccessful;
+                    failures.insert(failures.end(), low_match.begin(), low_match.end());
+                    return render_membership<AssociateFacesResult>(r.associated, failures, r.user_status);
+                }};
             try {
                 result = store_.associate_faces(collection_id, user_id, allowed, &token);
-            } catch (const TokenReplayed&) {
-                result.user_status = store_.get_user(collection_id, user_id)->status;
+            } catch (const TokenReplayed& replayed) {
+                return replay_membership<AssociateFacesResult, UnsuccessfulFaceAssociation, FaceAssociationFailure>(
+                    replayed.entry().response, &AssociateFacesResult::associated, &AssociateFacesResult::unsuccessful);
             }
         } else {
             result = store_.associate_faces(collection_id, user_id, allowed);
         }
     } else {
         result.user_status = store_.get_user(collection_id, user_id)->status;
+    }
+    if (result.user_was_full) {
+        throw Error(ErrorCode::SERVICE_QUOTA_EXCEEDED,
+                    "user " + user_id + " already has " + std::to_string(kMaxFacesPerUser) + " faces");
     }
     for (auto& failure : low_match) result.unsuccessful.push_back(std::move(failure));
     return result;
@@ -333,14 +390,23 @@ DisassociateFacesResult FaceCollections::disassociate_faces(const std::string& c
     if (!client_request_token) return store_.disassociate_faces(collection_id, user_id, face_ids);
     std::string all;
     for (const auto& id : face_ids) all += id + ",";
-    auto token = token_record<DisassociateFacesResult>(
-        *client_request_token, token_hash({"DisassociateFaces", collection_id, user_id, sha256_hex(all)}));
+    TokenRecord<DisassociateFacesResult> token{
+        *client_request_token, token_hash({"DisassociateFaces", collection_id, user_id, sha256_hex(all)}),
+        [](const DisassociateFacesResult& r) {
+            return render_membership<DisassociateFacesResult>(r.disassociated, r.unsuccessful, r.user_status);
+        }};
+    auto replay = [](const std::string& stored) {
+        return replay_membership<DisassociateFacesResult, UnsuccessfulFaceDisassociation, FaceDisassociationFailure>(
+            stored, &DisassociateFacesResult::disassociated, &DisassociateFacesResult::unsuccessful);
+    };
+    if (auto previous = store_.recall(operation::kDisassociateFaces, *client_request_token);
+        previous && previous->request_hash == token.request_hash) {
+        return replay(previous->response);
+    }
     try {
         return store_.disassociate_faces(collection_id, user_id, face_ids, &token);
-    } catch (const TokenReplayed&) {
-        DisassociateFacesResult result;
-        if (auto user = store_.get_user(collection_id, user_id)) result.user_status = user->status;
-        return result;
+    } catch (const TokenReplayed& replayed) {
+        return replay(replayed.entry().response);
     }
 }
 

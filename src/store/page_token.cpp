@@ -63,7 +63,7 @@ std::string prefix(char kind, std::string_view scope) {
     return buf;
 }
 
-[[noreturn]] void bad_token() { throw Error(ErrorCode::INVALID_PARAMETER, "invalid pagination token"); }
+[[noreturn]] void bad_token() { throw Error(ErrorCode::INVALID_PAGINATION_TOKEN, "Invalid pagination token: NextToken must come from the previous page of this listing"); }
 
 } // namespace
 

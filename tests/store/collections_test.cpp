@@ -104,9 +104,9 @@ TEST_F(CollectionsTest, ListingPagesCoverEveryCollectionOnce) {
 
 TEST_F(CollectionsTest, ListingRefusesForeignTokens) {
     store_->create_collection("c", "v1");
-    EXPECT_STORE_ERROR(store_->list_collections({.after = "garbage!", .limit = 5}), ErrorCode::INVALID_PARAMETER);
+    EXPECT_STORE_ERROR(store_->list_collections({.after = "garbage!", .limit = 5}), ErrorCode::INVALID_PAGINATION_TOKEN);
     EXPECT_STORE_ERROR(store_->list_collections({.after = encode_page_token('f', "c", 1), .limit = 5}),
-                       ErrorCode::INVALID_PARAMETER);
+                       ErrorCode::INVALID_PAGINATION_TOKEN);
     EXPECT_STORE_ERROR(store_->list_collections({.after = "", .limit = 0}), ErrorCode::INVALID_PARAMETER);
 }
 

@@ -215,9 +215,9 @@ TEST_F(FacesTest, ListingErrors) {
     FacePage p = store_->list_faces("c", {}, {.after = "", .limit = 1});
     ASSERT_FALSE(p.next_token.empty());
     // a token of one collection is refused by another
-    EXPECT_STORE_ERROR(store_->list_faces("other", {}, {.after = p.next_token, .limit = 1}), ErrorCode::INVALID_PARAMETER);
-    EXPECT_STORE_ERROR(store_->list_users("c", {.after = p.next_token, .limit = 1}), ErrorCode::INVALID_PARAMETER);
-    EXPECT_STORE_ERROR(store_->list_faces("c", {}, {.after = "%%%", .limit = 1}), ErrorCode::INVALID_PARAMETER);
+    EXPECT_STORE_ERROR(store_->list_faces("other", {}, {.after = p.next_token, .limit = 1}), ErrorCode::INVALID_PAGINATION_TOKEN);
+    EXPECT_STORE_ERROR(store_->list_users("c", {.after = p.next_token, .limit = 1}), ErrorCode::INVALID_PAGINATION_TOKEN);
+    EXPECT_STORE_ERROR(store_->list_faces("c", {}, {.after = "%%%", .limit = 1}), ErrorCode::INVALID_PAGINATION_TOKEN);
     EXPECT_STORE_ERROR(store_->list_faces("c", {.user_id = "bad user", .face_ids = {}}, {}), ErrorCode::INVALID_PARAMETER);
 }
 

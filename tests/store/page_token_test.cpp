@@ -20,13 +20,13 @@ TEST(PageToken, EmptyMeansFirstPage) { EXPECT_EQ(decode_page_token("", 'f', "c")
 
 TEST(PageToken, RefusesTokensOfAnotherListing) {
     std::string token = encode_page_token('f', "a", 5);
-    EXPECT_STORE_ERROR(decode_page_token(token, 'u', "a"), ErrorCode::INVALID_PARAMETER);
-    EXPECT_STORE_ERROR(decode_page_token(token, 'f', "b"), ErrorCode::INVALID_PARAMETER);
+    EXPECT_STORE_ERROR(decode_page_token(token, 'u', "a"), ErrorCode::INVALID_PAGINATION_TOKEN);
+    EXPECT_STORE_ERROR(decode_page_token(token, 'f', "b"), ErrorCode::INVALID_PAGINATION_TOKEN);
 }
 
 TEST(PageToken, RefusesGarbage) {
     for (const std::string& bad : std::vector<std::string>{"!!!!", "abc", "Zg", std::string(300, 'A'), "f1.00000000.5"}) {
-        EXPECT_STORE_ERROR(decode_page_token(bad, 'f', "a"), ErrorCode::INVALID_PARAMETER);
+        EXPECT_STORE_ERROR(decode_page_token(bad, 'f', "a"), ErrorCode::INVALID_PAGINATION_TOKEN);
     }
     // a valid envelope with a non-numeric or negative key
     std::string token = encode_page_token('f', "a", 5);
@@ -35,7 +35,7 @@ TEST(PageToken, RefusesGarbage) {
         auto key = decode_page_token(token, 'f', "a");
         EXPECT_NE(key, 5); // a flipped character either fails or decodes to another key
     } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::INVALID_PARAMETER);
+        EXPECT_EQ(e.code(), ErrorCode::INVALID_PAGINATION_TOKEN);
     }
 }
 
