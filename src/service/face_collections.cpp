@@ -263,7 +263,11 @@ SearchByImageResult FaceCollections::search_faces_by_image(const std::string& co
                                                            std::span<const uint8_t> image, float threshold,
                                                            size_t max_faces, QualityFilter filter) {
     indexes_.get(collection_id);
-    ImageAnalysis analysis = engine_.analyze_bytes(image);
+    // only the largest face is searched, and liveness plays no part in a search
+    AnalyzeOptions options;
+    options.max_faces = 1;
+    options.liveness = false;
+    ImageAnalysis analysis = engine_.analyze_bytes(image, options);
     if (analysis.faces.empty()) {
         throw Error(ErrorCode::NO_FACE, "Request has invalid parameters: there are no faces in the image");
     }
@@ -469,7 +473,9 @@ SearchUsersResult FaceCollections::search_users_by_image(const std::string& coll
                                                          std::span<const uint8_t> image, float threshold,
                                                          size_t max_users, QualityFilter filter) {
     indexes_.get(collection_id);
-    ImageAnalysis analysis = engine_.analyze_bytes(image);
+    AnalyzeOptions options;
+    options.liveness = false;
+    ImageAnalysis analysis = engine_.analyze_bytes(image, options);
     SearchUsersResult result;
     result.face_model_version = std::string(embedding_model_version());
     result.image_width = analysis.width;
