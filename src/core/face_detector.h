@@ -23,8 +23,9 @@ class FaceDetector {
   public:
     FaceDetector(cv::dnn::Net net, DetectorConfig config);
 
-    // faces of a BGR image, largest first, after non-maximum suppression
-    std::vector<FaceBox> detect(const cv::Mat& bgr);
+    // faces of a BGR image, largest first, after non-maximum suppression. with largest_only the
+    // first face is still the largest, but the zoomed pass is skipped when it cannot change that
+    std::vector<FaceBox> detect(const cv::Mat& bgr, bool largest_only = false);
 
   private:
     // runs the network on `region` of `bgr` shrunk by `scale`; with drop_cut_faces, boxes that

@@ -134,7 +134,7 @@ ImageAnalysis FaceEngine::analyze(const cv::Mat& bgr, const AnalyzeOptions& opti
     try {
         {
             Stopwatch watch(timings ? &timings->detect : nullptr);
-            boxes = worker.detector.detect(bgr);
+            boxes = worker.detector.detect(bgr, options.max_faces == 1);
         }
         if (boxes.size() > options.max_faces) boxes.resize(options.max_faces);
         for (const auto& box : boxes) {
