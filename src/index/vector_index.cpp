@@ -262,6 +262,15 @@ std::vector<IndexHit> VectorIndex::search_graph_locked(const std::byte* query, s
     return out;
 }
 
+void VectorIndex::set_approximate_from(size_t faces) {
+    std::lock_guard writer(writer_mutex_);
+    {
+        std::unique_lock lock(mutex_);
+        config_.approximate_from = faces;
+    }
+    build_graph_if_due();
+}
+
 void VectorIndex::set_ef_search(size_t ef) {
     if (ef == 0) {
         throw Error(ErrorCode::INVALID_PARAMETER, "vector index: hnsw ef values must be positive");

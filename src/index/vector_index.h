@@ -80,6 +80,9 @@ class VectorIndex {
     bool approximate() const;
     // bytes held by the vectors, id maps and graph (capacity included; hash-node sizes estimated)
     size_t memory_bytes() const;
+    // changes the size from which search() uses the graph; when the index is already that large the
+    // graph is built now, on this thread, while searches carry on with the exact scan (writers wait)
+    void set_approximate_from(size_t faces);
     // retunes the search-time candidate list (>= 1); Error(INVALID_PARAMETER) for 0
     void set_ef_search(size_t ef);
     VectorIndexConfig config() const;
@@ -115,7 +118,7 @@ class VectorIndex {
     HnswParams hnsw_params() const;
     unsigned build_threads() const;
 
-    VectorIndexConfig config_;         // hnsw_ef_search changes under mutex_
+    VectorIndexConfig config_;             // approximate_from, hnsw_ef_search change under both locks
     std::mutex writer_mutex_;              // one writer at a time, held across a graph build
     mutable WriterPreferringMutex mutex_;  // shared by searches, exclusive for changes
     VectorStore store_;

@@ -78,7 +78,7 @@ void HttpServer::install_routes() {
         res.set_content(R"({"status":"ok"})", "application/json");
     });
     server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics_.render(service_.index_sizes()), "text/plain; version=0.0.4");
+        res.set_content(metrics_.render(service_.index_states()), "text/plain; version=0.0.4");
     });
 
     server_->Post("/", [this](const httplib::Request& req, httplib::Response& res) {

@@ -32,7 +32,7 @@ void Metrics::observe(const std::string& operation, int status, double seconds) 
     l.sum += seconds;
 }
 
-std::string Metrics::render(const std::vector<std::pair<std::string, size_t>>& faces_per_collection) {
+std::string Metrics::render(const std::vector<CollectionIndexes::IndexState>& indexes) {
     std::ostringstream out;
     std::lock_guard lock(mutex_);
     out << "# HELP facegate_requests_total Requests by operation and HTTP status.\n"
@@ -55,8 +55,14 @@ std::string Metrics::render(const std::vector<std::pair<std::string, size_t>>& f
     }
     out << "# HELP facegate_collection_faces Faces in each collection loaded in memory.\n"
            "# TYPE facegate_collection_faces gauge\n";
-    for (const auto& [collection, faces] : faces_per_collection) {
-        out << "facegate_collection_faces{collection=\"" << escape_label(collection) << "\"} " << faces << "\n";
+    for (const auto& index : indexes) {
+        out << "facegate_collection_faces{collection=\"" << escape_label(index.collection_id) << "\"} " << index.faces << "\n";
+    }
+    out << "# HELP facegate_collection_index_approximate 1 when the collection's searches use its HNSW graph.\n"
+           "# TYPE facegate_collection_index_approximate gauge\n";
+    for (const auto& index : indexes) {
+        out << "facegate_collection_index_approximate{collection=\"" << escape_label(index.collection_id) << "\"} "
+            << (index.approximate ? 1 : 0) << "\n";
     }
     return out.str();
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "service/collection_indexes.h"
+
 #include <map>
 #include <mutex>
 #include <string>
@@ -14,8 +16,8 @@ namespace facegate {
 class Metrics {
   public:
     void observe(const std::string& operation, int status, double seconds);
-    // faces_per_collection: gauges to append (collection id, faces)
-    std::string render(const std::vector<std::pair<std::string, size_t>>& faces_per_collection);
+    // with gauges of each loaded collection index appended
+    std::string render(const std::vector<CollectionIndexes::IndexState>& indexes);
 
   private:
     struct Latency {

@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <set>
+#include <thread>
 
 namespace facegate {
 
@@ -16,7 +17,11 @@ std::shared_ptr<CollectionIndexes::Entry> CollectionIndexes::load(const std::str
     // caller holds mutex_ and has caught up, so the snapshot is at least as new as feed_seq_ and the
     // feed's later entries for this collection re-apply harmlessly (row ids are never reused)
     auto snapshot = store_.load_all_embeddings(collection_id);
-    auto entry = std::make_shared<Entry>(config_);
+    // vectors first, graph later: a large collection is searchable (by the exact scan) as soon as
+    // its vectors are in memory, and its graph is built on a background thread
+    VectorIndexConfig exact_only = config_;
+    exact_only.approximate_from = std::numeric_limits<size_t>::max();
+    auto entry = std::make_shared<Entry>(exact_only);
     std::vector<uint64_t> ids;
     std::vector<float> vectors;
     ids.reserve(snapshot.faces.size());
@@ -28,6 +33,12 @@ std::shared_ptr<CollectionIndexes::Entry> CollectionIndexes::load(const std::str
     }
     if (!ids.empty()) entry->index.add_batch(ids, vectors);
     loaded_[collection_id] = entry;
+    if (entry->index.size() < config_.approximate_from) {
+        entry->index.set_approximate_from(config_.approximate_from); // no graph yet: nothing to build
+    } else {
+        std::lock_guard builders(builders_mutex_);
+        builders_.emplace_back([entry, threshold = config_.approximate_from] { entry->index.set_approximate_from(threshold); });
+    }
     return entry;
 }
 
@@ -136,10 +147,15 @@ void CollectionIndexes::dropped(const std::string& collection_id) {
     loaded_.erase(collection_id);
 }
 
-std::vector<std::pair<std::string, size_t>> CollectionIndexes::sizes() {
+CollectionIndexes::~CollectionIndexes() {
+    std::lock_guard builders(builders_mutex_);
+    for (auto& builder : builders_) builder.join(); // a graph build cannot be interrupted half-way
+}
+
+std::vector<CollectionIndexes::IndexState> CollectionIndexes::states() {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<std::string, size_t>> out;
-    for (const auto& [id, entry] : loaded_) out.emplace_back(id, entry->index.size());
+    std::vector<IndexState> out;
+    for (const auto& [id, entry] : loaded_) out.push_back({id, entry->index.size(), entry->index.approximate()});
     return out;
 }
 

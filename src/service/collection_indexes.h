@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace facegate {
 
@@ -25,6 +27,7 @@ class CollectionIndexes {
     };
 
     CollectionIndexes(Store& store, VectorIndexConfig config) : store_(store), config_(config) {}
+    ~CollectionIndexes();
 
     // the collection's index, caught up with every committed write; RESOURCE_NOT_FOUND if it does not exist
     std::shared_ptr<Entry> get(const std::string& collection_id);
@@ -34,7 +37,12 @@ class CollectionIndexes {
     void added(const std::string& collection_id, const std::vector<FaceRecord>& faces);
     void removed(const std::string& collection_id, const std::vector<FaceRef>& faces);
     void dropped(const std::string& collection_id);
-    std::vector<std::pair<std::string, size_t>> sizes();
+    struct IndexState {
+        std::string collection_id;
+        size_t faces;
+        bool approximate; // searches go through the HNSW graph (false while it is being built)
+    };
+    std::vector<IndexState> states();
 
   private:
     std::shared_ptr<Entry> load(const std::string& collection_id);
@@ -46,6 +54,8 @@ class CollectionIndexes {
     std::mutex mutex_;                   // guards the map and the feed position
     std::map<std::string, std::shared_ptr<Entry>> loaded_;
     int64_t feed_seq_ = -1;              // -1: not read yet
+    std::mutex builders_mutex_;
+    std::vector<std::thread> builders_;  // background graph builds of collections loaded large
 };
 
 } // namespace facegate

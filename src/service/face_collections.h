@@ -127,8 +127,8 @@ class FaceCollections {
 
     Store& store() { return store_; }
     const FaceEngine& engine() const { return engine_; }
-    // faces in each loaded index (for metrics)
-    std::vector<std::pair<std::string, size_t>> index_sizes() { return indexes_.sizes(); }
+    // each loaded index: faces, and whether its graph is in use (for metrics)
+    std::vector<CollectionIndexes::IndexState> index_states() { return indexes_.states(); }
 
   private:
     std::vector<FaceSearchMatch> search_vector(const std::string& collection_id, const std::vector<float>& query,

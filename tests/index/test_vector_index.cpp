@@ -12,12 +12,17 @@
 #include <cstring>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <set>
 #include <thread>
 #include <vector>
 
 namespace facegate {
+
+// readable parameter names in test listings (found by argument-dependent lookup)
+void PrintTo(VectorForm form, std::ostream* os) { *os << (form == VectorForm::INT8 ? "INT8" : "FLOAT32"); }
+
 namespace {
 
 constexpr size_t kDims = 512;
@@ -545,6 +550,45 @@ TEST(ApproximateIndex, GraphKeptWhenShrinkingBelowThreshold) {
         ASSERT_EQ(hits.size(), 1u);
         EXPECT_EQ(hits[0].id, id);
     }
+}
+
+TEST(ApproximateIndex, GraphBuiltWhenThresholdLowered) {
+    // a loader fills the vectors first and builds the graph later, while searches go on
+    const size_t n = 3000;
+    const auto data = random_unit_vectors(n, kDims, 71);
+    std::vector<uint64_t> ids(n);
+    for (size_t i = 0; i < n; ++i) {
+        ids[i] = i;
+    }
+    VectorIndex index(VectorIndexConfig{.approximate_from = std::numeric_limits<size_t>::max(), .build_threads = 2});
+    index.add_batch(ids, data);
+    EXPECT_FALSE(index.approximate());
+    const size_t exact_memory = index.memory_bytes();
+
+    std::atomic<bool> built{false};
+    std::atomic<size_t> wrong{0};
+    std::thread reader([&] {
+        size_t i = 0;
+        do { // the exact scan answers until the graph is published
+            const auto hits = index.search(row(data, i), 1);
+            wrong += hits.empty() || hits[0].id != i;
+            i = (i + 97) % n;
+        } while (!built);
+    });
+    index.set_approximate_from(1000);
+    built = true;
+    reader.join();
+    EXPECT_EQ(wrong.load(), 0u);
+    EXPECT_TRUE(index.approximate());
+    EXPECT_GT(index.memory_bytes(), exact_memory); // the graph exists now
+    for (uint64_t id = 0; id < n; id += 101) {
+        const auto hits = index.search(row(data, id), 1);
+        ASSERT_EQ(hits.size(), 1u);
+        EXPECT_EQ(hits[0].id, id);
+    }
+    index.set_approximate_from(std::numeric_limits<size_t>::max()); // back to exact; the graph is kept
+    EXPECT_FALSE(index.approximate());
+    EXPECT_EQ(index.config().approximate_from, std::numeric_limits<size_t>::max());
 }
 
 // ---- threads ----
