@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
     serve->add_option("--workers", config.workers, "face analyses that run at once")->envname("FACEGATE_WORKERS")->capture_default_str();
     serve->add_option("--http-threads", serve_options.http.threads, "HTTP worker threads")->envname("FACEGATE_HTTP_THREADS")->capture_default_str();
     serve->add_option("--max-body", serve_options.http.max_body_bytes, "largest request body in bytes")->envname("FACEGATE_MAX_BODY")->capture_default_str();
+    serve->add_option("--approximate-from", serve_options.approximate_from,
+                      "faces from which a collection searches its HNSW graph instead of scanning every face")
+        ->envname("FACEGATE_APPROXIMATE_FROM")->capture_default_str();
 
     auto* keys = app.add_subcommand("keys", "access keys for SigV4 (works with or without a running server)");
     keys->require_subcommand(1);

@@ -44,7 +44,9 @@ int serve(const ServeOptions& options) {
 
     auto start = std::chrono::steady_clock::now();
     FaceEngine engine(options.engine);
-    FaceCollections service(store, engine);
+    VectorIndexConfig index_config = default_collection_index_config();
+    index_config.approximate_from = options.approximate_from;
+    FaceCollections service(store, engine, index_config);
     // load every collection's index now, so the first request does not pay for it
     std::string token;
     size_t faces = 0;

@@ -3,6 +3,7 @@
 
 #include "core/face_engine.h"
 #include "server/http_server.h"
+#include "service/face_collections.h"
 
 #include <filesystem>
 
@@ -12,6 +13,8 @@ struct ServeOptions {
     std::filesystem::path data_dir = "data";
     HttpServerConfig http;
     EngineConfig engine;
+    // faces from which a collection searches its HNSW graph (see default_collection_index_config)
+    size_t approximate_from = default_collection_index_config().approximate_from;
 };
 
 // `facegate serve`: opens the store under data_dir (creating it), makes a first access key when

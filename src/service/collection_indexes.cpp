@@ -11,27 +11,32 @@ namespace facegate {
 
 namespace {
 constexpr size_t kFeedBatch = 10000;
+constexpr size_t kLoadBatch = 20000; // faces added to an index at a time while loading
 }
 
 std::shared_ptr<CollectionIndexes::Entry> CollectionIndexes::load(const std::string& collection_id) {
     // caller holds mutex_ and has caught up, so the snapshot is at least as new as feed_seq_ and the
     // feed's later entries for this collection re-apply harmlessly (row ids are never reused)
-    auto snapshot = store_.load_all_embeddings(collection_id);
     // vectors first, graph later: a large collection is searchable (by the exact scan) as soon as
     // its vectors are in memory, and its graph is built on a background thread
     VectorIndexConfig exact_only = config_;
     exact_only.approximate_from = std::numeric_limits<size_t>::max();
     auto entry = std::make_shared<Entry>(exact_only);
+    // streamed in batches: the float32 embeddings are never all in memory at once (2 KB a face)
     std::vector<uint64_t> ids;
     std::vector<float> vectors;
-    ids.reserve(snapshot.faces.size());
-    vectors.reserve(snapshot.faces.size() * kEmbeddingDim);
-    for (auto& face : snapshot.faces) {
+    auto flush = [&] {
+        if (!ids.empty()) entry->index.add_batch(ids, vectors);
+        ids.clear();
+        vectors.clear();
+    };
+    store_.scan_embeddings(collection_id, 0, [&](FaceEmbedding&& face) {
         ids.push_back(uint64_t(face.row_id));
         vectors.insert(vectors.end(), face.embedding.begin(), face.embedding.end());
         entry->face_ids.emplace(face.row_id, std::move(face.face_id));
-    }
-    if (!ids.empty()) entry->index.add_batch(ids, vectors);
+        if (ids.size() == kLoadBatch) flush();
+    });
+    flush();
     loaded_[collection_id] = entry;
     if (entry->index.size() < config_.approximate_from) {
         entry->index.set_approximate_from(config_.approximate_from); // no graph yet: nothing to build

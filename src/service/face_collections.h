@@ -84,9 +84,19 @@ struct SearchUsersResult {
     std::string face_model_version;
 };
 
+// collections search through the HNSW graph from approximate_from faces; below it every search is
+// an exact scan (1M faces: ~28 ms). the graph's measured recall@1 at 1M synthetic faces is 0.4-0.9
+// (docs/benchmarks.md), so by default facegate stays exact: a missed duplicate costs more than 25 ms
+inline VectorIndexConfig default_collection_index_config() {
+    VectorIndexConfig config;
+    config.approximate_from = 2'000'000;
+    return config;
+}
+
 class FaceCollections {
   public:
-    FaceCollections(Store& store, const FaceEngine& engine, VectorIndexConfig index_config = {});
+    FaceCollections(Store& store, const FaceEngine& engine,
+                    VectorIndexConfig index_config = default_collection_index_config());
 
     CollectionInfo create_collection(const std::string& collection_id);
     void delete_collection(const std::string& collection_id);
