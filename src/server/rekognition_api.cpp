@@ -310,6 +310,18 @@ json list_users(FaceCollections& service, const json& request) {
     return with_next_token({{"Users", users}}, page.next_token);
 }
 
+// UnsuccessfulFaceAssociations / UnsuccessfulFaceDisassociations: {FaceId, UserId?, Reasons}
+template <class Failure, class ReasonName>
+json membership_failures_json(const std::vector<Failure>& failures, ReasonName reason_name) {
+    json out = json::array();
+    for (const auto& f : failures) {
+        json entry = {{"FaceId", f.face_id}, {"Reasons", json::array({reason_name(f.reason)})}};
+        if (f.user_id) entry["UserId"] = *f.user_id;
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
 json associate_faces(FaceCollections& service, const json& request) {
     auto collection_id = required_string(request, "CollectionId", kCollectionIdRule);
     auto user_id = required_string(request, "UserId", kUserIdRule);
@@ -317,14 +329,8 @@ json associate_faces(FaceCollections& service, const json& request) {
     float threshold = optional_percent(request, "UserMatchThreshold", kDefaultAssociateThreshold);
     auto token = optional_string(request, "ClientRequestToken", kClientRequestTokenRule);
     auto result = service.associate_faces(collection_id, user_id, face_ids, threshold, token);
-    json unsuccessful = json::array();
-    for (const auto& f : result.unsuccessful) {
-        json entry = {{"FaceId", f.face_id}, {"Reasons", json::array({face_association_failure_name(f.reason)})}};
-        if (f.user_id) entry["UserId"] = *f.user_id;
-        unsuccessful.push_back(std::move(entry));
-    }
     return {{"AssociatedFaces", face_id_objects(result.associated)},
-            {"UnsuccessfulFaceAssociations", unsuccessful},
+            {"UnsuccessfulFaceAssociations", membership_failures_json(result.unsuccessful, face_association_failure_name)},
             {"UserStatus", user_status_name(result.user_status)}};
 }
 
@@ -334,14 +340,9 @@ json disassociate_faces(FaceCollections& service, const json& request) {
     auto token = optional_string(request, "ClientRequestToken", kClientRequestTokenRule);
     auto face_ids = *string_list(request, "FaceIds", kFaceIdRule, 1, kMaxUserFaceIdsPerCall, true);
     auto result = service.disassociate_faces(collection_id, user_id, face_ids, token);
-    json unsuccessful = json::array();
-    for (const auto& f : result.unsuccessful) {
-        json entry = {{"FaceId", f.face_id}, {"Reasons", json::array({face_disassociation_failure_name(f.reason)})}};
-        if (f.user_id) entry["UserId"] = *f.user_id;
-        unsuccessful.push_back(std::move(entry));
-    }
     return {{"DisassociatedFaces", face_id_objects(result.disassociated)},
-            {"UnsuccessfulFaceDisassociations", unsuccessful},
+            {"UnsuccessfulFaceDisassociations",
+             membership_failures_json(result.unsuccessful, face_disassociation_failure_name)},
             {"UserStatus", user_status_name(result.user_status)}};
 }
 
