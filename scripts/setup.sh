@@ -8,7 +8,7 @@ build="${1:-$root/build}"
 
 # build tools and libraries (see README "Libraries"), test tools and what the fuzzer needs
 packages=(
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake pkg-config git ca-certificates curl bc
   libopencv-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libsqlite3-dev uuid-dev libhnswlib-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev

@@ -60,6 +60,8 @@ void HttpServer::install_routes() {
     // bodies over the limit are refused before they are read; the error handler gives them a Rekognition body
     server_->set_payload_max_length(config_.max_body_bytes);
     server_->set_read_timeout(30, 0);
+    // idle keep-alive connections hold a worker: short enough that stopping the server is quick
+    server_->set_keep_alive_timeout(2);
     server_->set_write_timeout(30, 0);
     server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return;
