@@ -10,11 +10,13 @@ build="${1:-$root/build}"
 packages=(
   build-essential cmake pkg-config git ca-certificates curl bc
   libopencv-dev nlohmann-json3-dev libcli11-dev libssl-dev
-  libsqlite3-dev uuid-dev libhnswlib-dev libcpp-httplib-dev
+  libsqlite3-dev uuid-dev libhnswlib-dev libcpp-httplib-dev libspdlog-dev
+  fonts-ocr-b fonts-dejavu-core
   libgtest-dev libgmock-dev
   nodejs npm
   clang libclang-rt-14-dev
-  python3 python3-boto3 python3-pytest awscli
+  python3 python3-boto3 python3-pytest python3-requests awscli
+  chromium ffmpeg
 )
 
 missing=()

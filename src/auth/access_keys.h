@@ -8,6 +8,7 @@
 // DIR/access-keys.lock, so it can be changed by the CLI while a server reads it. revoked keys stay in the file
 // with status "Inactive". secrets never go to logs or error messages.
 
+#include "auth/key_file.h"
 #include "auth/sigv4.h"
 
 #include <chrono>
@@ -17,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 namespace facegate {
@@ -27,7 +27,7 @@ inline constexpr std::string_view kAccessKeysLockName = "access-keys.lock";
 inline constexpr std::string_view kAccessKeyIdEnv = "FACEGATE_ACCESS_KEY_ID";
 inline constexpr std::string_view kSecretAccessKeyEnv = "FACEGATE_SECRET_ACCESS_KEY";
 
-enum class AccessKeyStatus { ACTIVE, INACTIVE };
+using AccessKeyStatus = KeyStatus; // shared with the API keys
 
 // "Active" / "Inactive", as IAM names them
 std::string_view access_key_status_name(AccessKeyStatus status);
@@ -96,24 +96,12 @@ class AccessKeyStore {
     KeyLookup lookup();
 
   private:
-    struct FileStamp {
-        bool exists = false;
-        dev_t device = 0;
-        ino_t inode = 0;
-        off_t size = 0;
-        int64_t mtime_ns = 0, ctime_ns = 0;
-        bool operator==(const FileStamp&) const = default;
-    };
-
     void refresh_locked(bool initial);
 
-    std::filesystem::path file_;
     std::optional<AccessKey> extra_key_;
-    std::chrono::milliseconds recheck_interval_;
     std::mutex mutex_;
+    KeyFileWatcher watcher_;
     std::map<std::string, std::string, std::less<>> secrets_; // active keys of the file, id -> secret
-    std::optional<FileStamp> stamp_; // of the file last read; nullopt forces a read
-    std::chrono::steady_clock::time_point last_check_;
     std::string last_error_; // the last failure to read the file, reported once
 };
 

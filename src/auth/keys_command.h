@@ -2,7 +2,7 @@
 #pragma once
 
 // the `facegate keys create|list|revoke --data DIR` subcommands, as functions returning what to print,
-// so the CLI only parses arguments. each throws the Error of the access_keys function it calls.
+// so the CLI only parses arguments. each throws the Error of the access_keys / api_keys function it calls.
 
 #include <filesystem>
 #include <string>
@@ -10,14 +10,24 @@
 
 namespace facegate {
 
-// creates a key; returns {"accessKeyId": "...", "secretAccessKey": "..."}: the only time the secret is shown
-std::string keys_create_command(const std::filesystem::path& data_dir);
+inline constexpr std::string_view kAccessKeyKind = "access"; // SigV4 key pair (admin)
+inline constexpr std::string_view kApiKeyKind = "api";       // bearer key of the /v1 flow API
 
-// {"accessKeys": [{"accessKeyId": "...", "status": "Active", "created": "...", "revoked": "..."}]},
-// "revoked" only for revoked keys; never secrets
+// creates a key and returns it: the only time its secret is shown.
+//   kind "access": {"accessKeyId": "...", "secretAccessKey": "..."}
+//   kind "api":    {"apiKey": "...", "id": "...", "scope": "flows"}; scope "flows" (when empty) or "admin"
+// throws Error(INVALID_PARAMETER) for another kind or scope, and for a scope given with kind "access"
+// (access keys are always admin).
+std::string keys_create_command(const std::filesystem::path& data_dir, std::string_view kind = kAccessKeyKind,
+                                std::string_view scope = {});
+
+// {"accessKeys": [{"accessKeyId", "status", "created", "revoked"}],
+//  "apiKeys": [{"id", "scope", "status", "created", "revoked"}]}
+// "revoked" only for revoked keys; never secrets nor hashes
 std::string keys_list_command(const std::filesystem::path& data_dir);
 
-// revokes a key; returns {"accessKeyId": "...", "status": "Inactive"}
-std::string keys_revoke_command(const std::filesystem::path& data_dir, std::string_view access_key_id);
+// revokes an access key (by its access key id) or an API key (by its id, fgk_...); returns
+// {"accessKeyId": "...", "status": "Inactive"} or {"id": "...", "status": "Inactive"}
+std::string keys_revoke_command(const std::filesystem::path& data_dir, std::string_view key_id);
 
 } // namespace facegate

@@ -5,11 +5,14 @@
 #include "auth/keys_command.h"
 #include "common/error.h"
 #include "core/face_engine.h"
+#include "document/document_analyzer.h"
+#include "protocol/flow_json.h"
 #include "protocol/rekognition_json.h"
 #include "server/rekognition_api.h"
 #include "server/serve.h"
 #include "service/compare_faces.h"
 #include "service/face_collections.h"
+#include "service/identity_flows.h"
 #include "store/sqlite_store.h"
 
 #include <CLI/CLI.hpp>
@@ -101,14 +104,67 @@ int main(int argc, char** argv) {
                       "faces from which a collection searches its HNSW graph instead of scanning every face")
         ->envname("FACEGATE_APPROXIMATE_FROM")->capture_default_str();
 
-    auto* keys = app.add_subcommand("keys", "access keys for SigV4 (works with or without a running server)");
+    // the flows' policy: the server's defaults (overridable per request) and the CLI's register/verify
+    facegate::FlowPolicy& policy = serve_options.policy;
+    serve->add_option("--min-document-confidence", policy.registration.min_document_confidence,
+                      "register: documentConfidence below which a sign-up is rejected")
+        ->envname("FACEGATE_MIN_DOCUMENT_CONFIDENCE")->capture_default_str();
+    serve->add_option("--max-existing-search-confidence", policy.registration.max_existing_search_confidence,
+                      "register: similarity with another user's face above which the decision is existing_user")
+        ->envname("FACEGATE_MAX_EXISTING_SEARCH_CONFIDENCE")->capture_default_str();
+    serve->add_option("--allow-expired", policy.registration.allow_expired, "register: whether expired documents pass")
+        ->envname("FACEGATE_ALLOW_EXPIRED")->capture_default_str();
+    serve->add_option("--min-confidence", policy.verification.min_confidence, "verify: similarity needed to accept")
+        ->envname("FACEGATE_MIN_CONFIDENCE")->capture_default_str();
+    serve->add_option("--require-liveness", policy.verification.require_liveness, "verify: reject selfies that are not live")
+        ->envname("FACEGATE_REQUIRE_LIVENESS")->capture_default_str();
+    serve->add_option("--verify-limit-per-id", policy.rate_limits.per_external_id,
+                      "verify: attempts per external ID in the window")
+        ->envname("FACEGATE_VERIFY_LIMIT_PER_ID")->capture_default_str();
+    serve->add_option("--verify-limit-per-client", policy.rate_limits.per_client,
+                      "verify: attempts per client (API key, or address for the demo pages) in the window")
+        ->envname("FACEGATE_VERIFY_LIMIT_PER_CLIENT")->capture_default_str();
+    int window_seconds = int(policy.rate_limits.window.count());
+    serve->add_option("--verify-limit-window", window_seconds, "verify: the rate limits' window in seconds")
+        ->envname("FACEGATE_VERIFY_LIMIT_WINDOW")->capture_default_str();
+    serve->add_option("--demo-collection", serve_options.flows.demo_collection,
+                      "collection of the demo pages /signup and /signin (empty: no demo)")
+        ->envname("FACEGATE_DEMO_COLLECTION")->capture_default_str();
+
+    auto* register_command = app.add_subcommand("register", "sign-up: an ID document photo under an external ID");
+    auto* verify_command = app.add_subcommand("verify", "sign-in: a selfie against an external ID's faces");
+    std::string flow_image, flow_collection, flow_external_id, index_mode;
+    facegate::RegisterPolicyOverrides register_overrides;
+    facegate::VerifyPolicyOverrides verify_overrides;
+    for (auto* command : {register_command, verify_command}) {
+        command->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
+        command->add_option("--collection", flow_collection, "collection id")->required();
+        command->add_option("--external-id", flow_external_id, "the user's login identifier (any UTF-8)")->required();
+    }
+    register_command->add_option("DOCUMENT", flow_image, "image of the identity document")->required();
+    register_command->add_option("--index", index_mode, "always: store the face whatever the decision")
+        ->check(CLI::IsMember({"always", "accepted"}));
+    register_command->add_option("--min-document-confidence", register_overrides.min_document_confidence);
+    register_command->add_option("--max-existing-search-confidence", register_overrides.max_existing_search_confidence);
+    register_command->add_option("--allow-expired", register_overrides.allow_expired);
+    verify_command->add_option("SELFIE", flow_image, "the selfie")->required();
+    verify_command->add_option("--min-confidence", verify_overrides.min_confidence);
+    verify_command->add_option("--require-liveness", verify_overrides.require_liveness);
+
+    auto* keys = app.add_subcommand("keys", "access keys (SigV4) and API keys (Bearer, /v1) of a data directory "
+                                            "(works with or without a running server)");
     keys->require_subcommand(1);
     keys->add_option("--data", data_dir, "data directory")->envname("FACEGATE_DATA_DIR")->capture_default_str();
-    auto* keys_create = keys->add_subcommand("create", "make a key pair and print it once");
+    auto* keys_create = keys->add_subcommand("create", "make a key and print it once");
+    std::string key_kind(facegate::kAccessKeyKind), key_scope;
+    keys_create->add_option("--kind", key_kind, "access: a SigV4 key pair (admin); api: a Bearer key for /v1")
+        ->check(CLI::IsMember({"access", "api"}))->capture_default_str();
+    keys_create->add_option("--scope", key_scope, "API keys: flows (register, verify; the default) or admin")
+        ->check(CLI::IsMember({"flows", "admin"}));
     auto* keys_list = keys->add_subcommand("list", "list keys (no secrets)");
     auto* keys_revoke = keys->add_subcommand("revoke", "revoke a key");
     std::string revoke_id;
-    keys_revoke->add_option("ACCESS_KEY_ID", revoke_id)->required();
+    keys_revoke->add_option("KEY_ID", revoke_id, "an access key id, or an API key id (fgk_...)")->required();
 
     auto* collection = app.add_subcommand("collection", "face collections in a data directory");
     collection->require_subcommand(1);
@@ -145,6 +201,7 @@ int main(int argc, char** argv) {
     try {
         config.model_dir = model_dir;
         nlohmann::json out;
+        policy.rate_limits.window = std::chrono::seconds(window_seconds);
         if (*serve) {
             split_listen(listen, serve_options.http);
             serve_options.data_dir = data_dir;
@@ -152,12 +209,28 @@ int main(int argc, char** argv) {
             return facegate::serve(serve_options);
         }
         if (*keys) {
-            if (*keys_create) std::cout << facegate::keys_create_command(data_dir) << '\n';
+            if (*keys_create) std::cout << facegate::keys_create_command(data_dir, key_kind, key_scope) << '\n';
             else if (*keys_list) std::cout << facegate::keys_list_command(data_dir) << '\n';
             else std::cout << facegate::keys_revoke_command(data_dir, revoke_id) << '\n';
             return 0;
         }
         config.workers = 1;
+        if (*register_command || *verify_command) {
+            LocalService local(data_dir, config);
+            facegate::DocumentAnalyzer analyzer(local.engine);
+            facegate::IdentityFlows flows(local.service, analyzer, policy);
+            auto image = read_image_file(flow_image, config.decode.max_bytes);
+            if (*register_command) {
+                facegate::RegisterRequest request{flow_collection, flow_external_id, image, index_mode == "always",
+                                                  register_overrides, "cli"};
+                out = facegate::register_result_json(request, flows.register_document(request), facegate::mrz_today_utc());
+            } else {
+                facegate::VerifyRequest request{flow_collection, flow_external_id, image, verify_overrides, "cli"};
+                out = facegate::verify_result_json(request, flows.verify_selfie(request));
+            }
+            std::cout << out.dump(2) << '\n';
+            return 0;
+        }
         if (*collection || *index || *search) {
             LocalService local(data_dir, config);
             if (*collection_create) {

@@ -29,4 +29,19 @@ WireError wire_error(ErrorCode code) {
     return {"InternalServerError", 500};
 }
 
+WireError flow_wire_error(ErrorCode code) {
+    WireError wire = wire_error(code);
+    switch (code) {
+    case ErrorCode::MISSING_AUTHENTICATION:
+    case ErrorCode::UNRECOGNIZED_CLIENT:
+    case ErrorCode::INVALID_SIGNATURE: wire.http_status = 401; break;
+    case ErrorCode::RESOURCE_NOT_FOUND: wire.http_status = 404; break;
+    case ErrorCode::IMAGE_TOO_LARGE: wire.http_status = 413; break;
+    case ErrorCode::THROTTLED: wire.http_status = 429; break;
+    case ErrorCode::CONFLICT: wire.http_status = 409; break;
+    default: break;
+    }
+    return wire;
+}
+
 } // namespace facegate

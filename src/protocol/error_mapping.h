@@ -15,4 +15,9 @@ struct WireError {
 
 WireError wire_error(ErrorCode code);
 
+// the same error types with the HTTP statuses of a REST API, for the /v1 flow endpoints:
+// 401 without valid credentials, 403 without the scope, 404 for what does not exist, 413 for
+// an oversize image, 429 past a rate limit
+WireError flow_wire_error(ErrorCode code);
+
 } // namespace facegate

@@ -6,6 +6,7 @@
 #include "protocol/error_mapping.h"
 #include "protocol/rekognition_json.h"
 #include "server/rekognition_api.h"
+#include "server/request_view.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -27,17 +28,6 @@ bool is_write(std::string_view op) {
         if (op == w) return true;
     }
     return false;
-}
-
-HttpRequestView request_view(const httplib::Request& req) {
-    HttpRequestView view;
-    view.method = req.method;
-    view.path = req.path;
-    auto q = req.target.find('?');
-    view.query = q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1);
-    for (const auto& [name, value] : req.headers) view.headers.emplace_back(name, value);
-    view.body = req.body;
-    return view;
 }
 
 void send_error(httplib::Response& res, const Error& error) {
@@ -135,6 +125,10 @@ void HttpServer::install_routes() {
         spdlog::info("{} {} {} {} {:.1f}ms key={}", req.method, req.path, operation, res.status, seconds * 1000,
                      caller.empty() ? "-" : caller);
     });
+}
+
+void HttpServer::add_routes(const std::function<void(httplib::Server&, Metrics&)>& install) {
+    install(*server_, metrics_);
 }
 
 int HttpServer::bind() {

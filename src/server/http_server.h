@@ -6,6 +6,7 @@
 #include "service/face_collections.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ class HttpServer {
   public:
     HttpServer(HttpServerConfig config, FaceCollections& service, AccessKeyStore& keys);
     ~HttpServer();
+
+    // more routes on the same server (the /v1 flows, the web pages); call before bind()
+    void add_routes(const std::function<void(httplib::Server&, Metrics&)>& install);
 
     // binds the socket; returns the bound port. throws Error(INVALID_PARAMETER) when it cannot
     int bind();

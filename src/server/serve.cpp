@@ -3,6 +3,10 @@
 
 #include "auth/access_keys.h"
 #include "common/error.h"
+#include "document/document_analyzer.h"
+#include "server/flow_routes.h"
+#include "server/web_routes.h"
+#include "service/identity_flows.h"
 #include "store/sqlite_store.h"
 
 #include <spdlog/spdlog.h>
@@ -60,7 +64,18 @@ int serve(const ServeOptions& options) {
     } while (!token.empty());
     double startup = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+    DocumentAnalyzer analyzer(engine);
+    IdentityFlows flows(service, analyzer, options.policy);
+    ApiKeyStore api_keys(options.data_dir);
+    FlowRoutesConfig flow_config = options.flows;
+    flow_config.require_auth = options.http.require_auth;
+    FlowRoutes flow_routes(flow_config, flows, api_keys, keys);
+
     HttpServer server(options.http, service, keys);
+    server.add_routes([&](httplib::Server& routes, Metrics& metrics) {
+        flow_routes.install(routes, metrics);
+        install_web_routes(routes);
+    });
     int port = server.bind();
     running_server = &server;
     std::signal(SIGINT, on_stop_signal);

@@ -208,6 +208,23 @@ DeleteFacesResult FaceCollections::delete_faces(const std::string& collection_id
     return result;
 }
 
+FaceRecord FaceCollections::add_analyzed_face(const std::string& collection_id, const std::string& external_image_id,
+                                              const FaceAnalysis& face, int image_width, int image_height,
+                                              const std::string& image_digest) {
+    if (face.embedding.empty()) throw Error(ErrorCode::INTERNAL, "a face without its embedding cannot be indexed");
+    indexes_.get(collection_id);
+    NewImageFaces image;
+    image.external_image_id = external_image_id;
+    image.image_digest = image_digest;
+    image.model_version = std::string(embedding_model_version());
+    image.faces.push_back({ratio_box(face.box.rect, image_width, image_height), face.box.confidence * 100.f,
+                           face.embedding});
+    AddFacesResult added = store_.add_faces(collection_id, image);
+    indexes_.added(collection_id, added.faces);
+    if (added.faces.empty()) throw Error(ErrorCode::INTERNAL, "the store kept no face");
+    return added.faces.front();
+}
+
 std::vector<FaceRecord> FaceCollections::erase_external_id(const std::string& collection_id,
                                                            const std::string& external_image_id) {
     auto erased = store_.delete_faces_by_external_id(collection_id, external_image_id);

@@ -111,6 +111,17 @@ class FaceCollections {
                                    float threshold, size_t max_faces);
     SearchByImageResult search_faces_by_image(const std::string& collection_id, std::span<const uint8_t> image,
                                               float threshold, size_t max_faces, QualityFilter filter);
+    // stores one face already analysed (with its embedding) under external_image_id: the flows analyse
+    // a document once and index its portrait without a second pass through the engine
+    FaceRecord add_analyzed_face(const std::string& collection_id, const std::string& external_image_id,
+                                 const FaceAnalysis& face, int image_width, int image_height,
+                                 const std::string& image_digest);
+    // the faces most similar to an embedding, best first (threshold 0 gives the nearest ones whatever
+    // their similarity)
+    std::vector<FaceSearchMatch> search_embedding(const std::string& collection_id, const std::vector<float>& embedding,
+                                                  float threshold, size_t max_faces) {
+        return search_vector(collection_id, embedding, threshold, max_faces, std::nullopt);
+    }
     // erasure by external image id: every face stored under it, disassociated from its user first
     std::vector<FaceRecord> erase_external_id(const std::string& collection_id, const std::string& external_image_id);
 

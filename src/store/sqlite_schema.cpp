@@ -115,8 +115,18 @@ CREATE TABLE face_changes (
 CREATE INDEX face_changes_by_time ON face_changes(created_ms);
 )sql";
 
+// Version 2: the flows (register/verify). Audit rows carry a JSON object of scores, decision and
+// reasons; external IDs too long for an ExternalImageId are stored under a digest, mapped back here.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE audit_events ADD COLUMN details TEXT;
+CREATE TABLE external_id_aliases (
+  alias       TEXT PRIMARY KEY,
+  external_id TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1};
+constexpr const char* kSteps[] = {kVersion1, kVersion2};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

@@ -724,6 +724,52 @@ std::vector<FaceRecord> SqliteStore::do_faces_by_external_id(std::string_view co
     });
 }
 
+std::vector<ExternalIdSummary> SqliteStore::do_list_external_ids(std::string_view collection_id,
+                                                                std::string_view prefix, std::size_t limit) {
+    return read([&](Connection& c) {
+        const std::int64_t key = require_collection(c, collection_id).key;
+        std::vector<ExternalIdSummary> out;
+        // a range on the index instead of LIKE: prefixes may hold '%' and '_'
+        Statement st = c.prepare(
+            "SELECT external_image_id, count(*), min(created_ms), max(created_ms) FROM faces "
+            "WHERE collection_key = ?1 AND external_image_id IS NOT NULL AND external_image_id >= ?2 "
+            "AND substr(external_image_id, 1, ?3) = ?2 GROUP BY external_image_id ORDER BY external_image_id LIMIT ?4");
+        st.bind(1, key)
+            .bind(2, prefix)
+            .bind(3, static_cast<std::int64_t>(prefix.size()))
+            .bind(4, static_cast<std::int64_t>(limit));
+        while (st.step()) out.push_back(ExternalIdSummary{st.text(0), st.integer(1), st.integer(2), st.integer(3)});
+        return out;
+    });
+}
+
+std::int64_t SqliteStore::do_count_external_ids(std::string_view collection_id) {
+    return read([&](Connection& c) {
+        const std::int64_t key = require_collection(c, collection_id).key;
+        Statement st = c.prepare("SELECT count(DISTINCT external_image_id) FROM faces WHERE collection_key = ?1");
+        st.bind(1, key);
+        return st.step() ? st.integer(0) : std::int64_t{0};
+    });
+}
+
+void SqliteStore::do_put_external_id_alias(std::string_view alias, std::string_view external_id) {
+    write([&](Connection& c) {
+        c.prepare("INSERT INTO external_id_aliases(alias, external_id) VALUES (?1, ?2) ON CONFLICT(alias) DO NOTHING")
+            .bind(1, alias)
+            .bind(2, external_id)
+            .run();
+    });
+}
+
+std::optional<std::string> SqliteStore::do_external_id_for_alias(std::string_view alias) {
+    return read([&](Connection& c) -> std::optional<std::string> {
+        Statement st = c.prepare("SELECT external_id FROM external_id_aliases WHERE alias = ?1");
+        st.bind(1, alias);
+        if (!st.step()) return std::nullopt;
+        return st.text(0);
+    });
+}
+
 std::vector<FaceRecord> SqliteStore::do_delete_faces_by_external_id(std::string_view collection_id,
                                                                     std::string_view external_image_id) {
     return write([&](Connection& c) {
@@ -934,7 +980,7 @@ TokenEntry SqliteStore::do_remember(std::string_view operation, std::string_view
 std::int64_t SqliteStore::do_append_audit(const AuditEvent& event) {
     return write([&](Connection& c) {
         Statement st = c.prepare("INSERT INTO audit_events(time_ms, operation, collection_id, external_image_id, "
-                                 "user_id, outcome, caller_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                                 "user_id, outcome, caller_key_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         st.bind(1, event.time_ms != 0 ? event.time_ms : now_ms())
             .bind(2, event.operation)
             .bind(3, nullable(event.collection_id))
@@ -942,6 +988,7 @@ std::int64_t SqliteStore::do_append_audit(const AuditEvent& event) {
             .bind(5, event.user_id)
             .bind(6, event.outcome)
             .bind(7, nullable(event.caller_key_id))
+            .bind(8, nullable(event.details))
             .run();
         const std::int64_t seq = c.last_insert_rowid();
         for (std::size_t i = 0; i < event.face_ids.size(); ++i)
@@ -960,12 +1007,14 @@ AuditPage SqliteStore::do_query_audit(const AuditQuery& query) {
         AuditPage out;
         Statement st = c.prepare(
             "SELECT a.seq, a.time_ms, a.operation, a.collection_id, a.external_image_id, a.user_id, a.outcome, "
-            "a.caller_key_id FROM audit_events a "
+            "a.caller_key_id, a.details FROM audit_events a "
             "WHERE (?1 IS NULL OR a.collection_id = ?1) AND (?2 IS NULL OR a.operation = ?2) "
             "AND (?3 IS NULL OR a.external_image_id = ?3 OR a.user_id = ?3 "
             "     OR EXISTS (SELECT 1 FROM audit_faces x WHERE x.seq = a.seq AND x.face_id = ?3)) "
             "AND (?4 IS NULL OR a.caller_key_id = ?4) AND (?5 IS NULL OR a.time_ms >= ?5) "
             "AND (?6 IS NULL OR a.time_ms < ?6) AND (?7 IS NULL OR a.seq < ?7) "
+            "AND (?9 IS NULL OR a.external_image_id = ?9) "
+            "AND (?10 IS NULL OR json_extract(a.details, '$.decision') = ?10) "
             "ORDER BY a.seq DESC LIMIT ?8");
         st.bind(1, query.collection_id)
             .bind(2, query.operation)
@@ -974,7 +1023,9 @@ AuditPage SqliteStore::do_query_audit(const AuditQuery& query) {
             .bind(5, query.since_ms)
             .bind(6, query.until_ms)
             .bind(7, before)
-            .bind(8, sql_limit(query.page.limit));
+            .bind(8, sql_limit(query.page.limit))
+            .bind(9, query.external_image_id)
+            .bind(10, query.decision);
         while (st.step()) {
             if (out.records.size() == query.page.limit) {
                 out.next_token = encode_page_token('a', "", out.records.back().seq);
@@ -989,6 +1040,7 @@ AuditPage SqliteStore::do_query_audit(const AuditQuery& query) {
             r.event.user_id = st.optional_text(5);
             r.event.outcome = st.text(6);
             r.event.caller_key_id = st.optional_text(7).value_or("");
+            r.event.details = st.optional_text(8).value_or("");
             out.records.push_back(std::move(r));
         }
         for (AuditRecord& r : out.records) {

@@ -77,6 +77,11 @@ class SqliteStore final : public Store {
                                                     std::string_view external_image_id) override;
     std::vector<FaceRecord> do_delete_faces_by_external_id(std::string_view collection_id,
                                                            std::string_view external_image_id) override;
+    std::vector<ExternalIdSummary> do_list_external_ids(std::string_view collection_id, std::string_view prefix,
+                                                        std::size_t limit) override;
+    std::int64_t do_count_external_ids(std::string_view collection_id) override;
+    void do_put_external_id_alias(std::string_view alias, std::string_view external_id) override;
+    std::optional<std::string> do_external_id_for_alias(std::string_view alias) override;
     std::int64_t do_scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
                                     const std::function<void(FaceEmbedding&&)>& on_face) override;
 

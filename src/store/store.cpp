@@ -333,6 +333,23 @@ std::int64_t Store::append_audit(const AuditEvent& event) {
     return do_append_audit(event);
 }
 
+std::vector<ExternalIdSummary> Store::list_external_ids(std::string_view collection_id, std::string_view prefix,
+                                                        std::size_t limit) {
+    if (limit < 1 || limit > 1000) invalid("the limit must be between 1 and 1000");
+    return do_list_external_ids(collection_id, prefix, limit);
+}
+
+std::int64_t Store::count_external_ids(std::string_view collection_id) { return do_count_external_ids(collection_id); }
+
+void Store::put_external_id_alias(std::string_view alias, std::string_view external_id) {
+    if (alias.empty() || external_id.empty()) invalid("an alias needs both names");
+    do_put_external_id_alias(alias, external_id);
+}
+
+std::optional<std::string> Store::external_id_for_alias(std::string_view alias) {
+    return do_external_id_for_alias(alias);
+}
+
 AuditPage Store::query_audit(const AuditQuery& query) {
     validate_limit(query.page);
     return do_query_audit(query);

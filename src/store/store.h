@@ -291,6 +291,7 @@ struct AuditEvent {
     std::vector<std::string> face_ids{};
     std::string outcome{};          // "OK" or an error name
     std::string caller_key_id{};    // the access key id; empty when unauthenticated
+    std::string details{};          // a JSON object (the flows: decision, scores, reasons); empty for none
 };
 
 struct AuditRecord {
@@ -304,6 +305,8 @@ struct AuditQuery {
     std::optional<std::string> operation{};
     std::optional<std::string> subject{}; // matches external_image_id, user_id or any of face_ids
     std::optional<std::string> caller_key_id{};
+    std::optional<std::string> external_image_id{}; // exactly this external image id
+    std::optional<std::string> decision{};          // details' "decision" (the flows)
     std::optional<std::int64_t> since_ms{}; // time_ms >= since_ms
     std::optional<std::int64_t> until_ms{}; // time_ms < until_ms
     PageRequest page{.after = "", .limit = 100};
@@ -312,6 +315,14 @@ struct AuditQuery {
 struct AuditPage {
     std::vector<AuditRecord> records{};
     std::string next_token{};
+};
+
+// the external image ids of a collection's faces, with how many faces each has (the flows' users)
+struct ExternalIdSummary {
+    std::string external_image_id{};
+    std::int64_t face_count = 0;
+    std::int64_t first_indexed_ms = 0;
+    std::int64_t last_indexed_ms = 0;
 };
 
 //
@@ -373,6 +384,14 @@ class Store {
     // returns the deleted faces (as they were)
     std::vector<FaceRecord> delete_faces_by_external_id(std::string_view collection_id,
                                                         std::string_view external_image_id);
+    // external image ids starting with `prefix`, in ascending order, at most `limit`
+    std::vector<ExternalIdSummary> list_external_ids(std::string_view collection_id, std::string_view prefix,
+                                                     std::size_t limit);
+    std::int64_t count_external_ids(std::string_view collection_id);
+    // the flows' aliases: an external ID too long for an ExternalImageId is stored under a digest of it,
+    // and the digest -> ID mapping here (see service/external_id.h)
+    void put_external_id_alias(std::string_view alias, std::string_view external_id);
+    std::optional<std::string> external_id_for_alias(std::string_view alias);
     // streams the faces with row_id > after_row_id in ascending row_id from one consistent snapshot;
     // returns the change feed position of that snapshot
     std::int64_t scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
@@ -433,6 +452,11 @@ class Store {
                                                             std::string_view external_image_id) = 0;
     virtual std::vector<FaceRecord> do_delete_faces_by_external_id(std::string_view collection_id,
                                                                    std::string_view external_image_id) = 0;
+    virtual std::vector<ExternalIdSummary> do_list_external_ids(std::string_view collection_id,
+                                                                std::string_view prefix, std::size_t limit) = 0;
+    virtual std::int64_t do_count_external_ids(std::string_view collection_id) = 0;
+    virtual void do_put_external_id_alias(std::string_view alias, std::string_view external_id) = 0;
+    virtual std::optional<std::string> do_external_id_for_alias(std::string_view alias) = 0;
     virtual std::int64_t do_scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
                                             const std::function<void(FaceEmbedding&&)>& on_face) = 0;
 

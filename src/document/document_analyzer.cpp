@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#include "document/document_analyzer.h"
+
+#include "common/error.h"
+#include "document/document_locator.h"
+#include "document/mrz_reader.h"
+#include "document/portrait_selector.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace facegate {
+
+namespace {
+
+// below this confidence, with neither an outline nor an MRZ band, the picture is not a document
+constexpr float kNoDocumentBelow = 50;
+
+class Stopwatch {
+  public:
+    explicit Stopwatch(double* sink) : sink_(sink), start_(std::chrono::steady_clock::now()) {}
+    ~Stopwatch() {
+        if (sink_) *sink_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+    }
+    Stopwatch(const Stopwatch&) = delete;
+    Stopwatch& operator=(const Stopwatch&) = delete;
+
+  private:
+    double* sink_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+cv::Point2f map_point(const cv::Matx33d& h, cv::Point2f p) {
+    cv::Vec3d v = h * cv::Vec3d(p.x, p.y, 1);
+    return {float(v[0] / v[2]), float(v[1] / v[2])};
+}
+
+// a face found on the rectified document, moved back into the decoded image's pixels
+FaceAnalysis to_image(FaceAnalysis face, const LocatedDocument& doc, double decode_scale) {
+    cv::Matx33d back = doc.homography.inv();
+    const cv::Rect2f& r = face.box.rect;
+    cv::Point2f corners[4] = {map_point(back, r.tl()), map_point(back, {r.x + r.width, r.y}), map_point(back, r.br()),
+                              map_point(back, {r.x, r.y + r.height})};
+    float x0 = corners[0].x, y0 = corners[0].y, x1 = x0, y1 = y0;
+    for (const auto& c : corners) {
+        x0 = std::min(x0, c.x), y0 = std::min(y0, c.y), x1 = std::max(x1, c.x), y1 = std::max(y1, c.y);
+    }
+    face.box.rect = cv::Rect2f(x0, y0, x1 - x0, y1 - y0);
+    for (auto& p : face.landmarks) p = map_point(back, p);
+    for (auto& p : face.alignment_points) p = map_point(back, p);
+    face.quality.face_width_px = float(face.box.rect.width / decode_scale);
+    return face;
+}
+
+struct MrzEvidence {
+    bool band_found = false;
+    std::optional<MrzParseResult> parse;
+    float glyph_score = 0;
+};
+
+MrzEvidence read_document_mrz(const cv::Mat& rectified) {
+    MrzReadResult reading = read_mrz(rectified);
+    MrzEvidence out;
+    out.band_found = reading.band_found;
+    out.parse = std::move(reading.parsed);
+    out.glyph_score = reading.mean_glyph_score;
+    return out;
+}
+
+float share_of_valid_checks(const MrzParseResult& mrz) {
+    if (mrz.checks.empty()) return 0;
+    auto valid = std::count_if(mrz.checks.begin(), mrz.checks.end(), [](const MrzCheck& c) { return c.valid; });
+    return float(valid) / float(mrz.checks.size());
+}
+
+std::string format_of(const DocumentAnalysis& a, const LocatedDocument& doc) {
+    if (a.mrz) return std::string(mrz_format_name(a.mrz->format));
+    // a scan filling the frame has the document's proportions too, but so has any photo: only say
+    // so when the rest of the evidence makes it a document
+    if (doc.outline_found || a.document_confidence >= kNoDocumentBelow) return std::string(document_shape_name(doc.shape));
+    return "UNKNOWN";
+}
+
+} // namespace
+
+DocumentAnalyzer::DocumentAnalyzer(const FaceEngine& engine) : engine_(engine) {}
+
+DocumentAnalysis DocumentAnalyzer::analyze(std::span<const uint8_t> bytes, std::chrono::year_month_day today,
+                                           DocumentTimings* timings) const {
+    auto start = std::chrono::steady_clock::now();
+    DecodedImage image;
+    {
+        Stopwatch watch(timings ? &timings->decode : nullptr);
+        image = decode_image(bytes, engine_.config().decode);
+    }
+    DocumentAnalysis result = analyze(image.bgr, today, image.scale, timings);
+    if (timings) timings->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale,
+                                           DocumentTimings* timings) const {
+    if (bgr.empty() || bgr.type() != CV_8UC3) throw Error(ErrorCode::INVALID_PARAMETER, "expected an 8-bit BGR image");
+    auto start = std::chrono::steady_clock::now();
+    DocumentAnalysis result;
+    result.image_width = bgr.cols;
+    result.image_height = bgr.rows;
+
+    ImageAnalysis faces;
+    {
+        Stopwatch watch(timings ? &timings->faces : nullptr);
+        faces = engine_.analyze(bgr, {}, decode_scale);
+    }
+    result.faces_found = int(faces.faces.size());
+
+    LocatedDocument doc;
+    {
+        Stopwatch watch(timings ? &timings->locate : nullptr);
+        doc = locate_document(bgr);
+    }
+    result.outline_found = doc.outline_found;
+    result.outline = doc.corners;
+
+    PortraitChoice portrait;
+    {
+        Stopwatch watch(timings ? &timings->portrait : nullptr);
+        portrait = select_portrait(faces.faces, doc);
+        // a document far from the camera shows a portrait too small for the whole-picture pass:
+        // the rectified document enlarges it
+        if (!portrait.index && doc.outline_found) {
+            ImageAnalysis on_document = engine_.analyze(doc.rectified, {}, 1.0);
+            if (!on_document.faces.empty()) {
+                std::vector<FaceAnalysis> mapped;
+                for (auto& f : on_document.faces) mapped.push_back(to_image(std::move(f), doc, decode_scale));
+                PortraitChoice retry = select_portrait(mapped, doc);
+                if (retry.index) {
+                    faces.faces = std::move(mapped);
+                    portrait = retry;
+                }
+            }
+        }
+    }
+    if (portrait.index) result.portrait = faces.faces[*portrait.index];
+
+    MrzEvidence mrz;
+    {
+        Stopwatch watch(timings ? &timings->mrz : nullptr);
+        mrz = read_document_mrz(doc.rectified);
+    }
+    result.mrz_band_found = mrz.band_found;
+    result.mrz = mrz.parse;
+
+    DocumentEvidence& e = result.evidence;
+    {
+        Stopwatch watch(timings ? &timings->text : nullptr);
+        e.text_glyphs = count_text_row_glyphs(doc.rectified);
+    }
+    e.text_rows = text_rows_score(e.text_glyphs);
+    e.outline_found = doc.outline_found;
+    e.outline_score = doc.outline_score;
+    e.mrz_band_found = mrz.band_found;
+    e.mrz_parsed = mrz.parse.has_value();
+    e.mrz_checks_valid = mrz.parse ? share_of_valid_checks(*mrz.parse) : 0.f;
+    e.mrz_glyph_score = mrz.glyph_score;
+    e.portrait_found = portrait.index.has_value();
+    e.portrait_placement = portrait.placement;
+    e.portrait_printed = portrait.printed;
+    result.document_confidence = document_confidence(e);
+
+    if (result.mrz) result.expired = mrz_expired(result.mrz->fields, today);
+    result.format = format_of(result, doc);
+
+    auto& reasons = result.reasons;
+    if (result.document_confidence < kNoDocumentBelow && !doc.outline_found && !mrz.band_found) reasons.push_back("NO_DOCUMENT");
+    if (mrz.band_found && !mrz.parse) reasons.push_back("MRZ_UNREADABLE");
+    if (mrz.parse && !mrz.parse->all_checks_valid) reasons.push_back("MRZ_CHECK_FAILED");
+    if (result.expired.value_or(false)) reasons.push_back("DOCUMENT_EXPIRED");
+    reasons.insert(reasons.end(), portrait.reasons.begin(), portrait.reasons.end());
+
+    if (timings) timings->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+} // namespace facegate

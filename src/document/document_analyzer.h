@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// the register action's look at an identity document photo: is it a document (documentConfidence),
+// what its MRZ says, whether it expired, and the portrait to store (with its embedding).
+//
+//   facegate::DocumentAnalyzer analyzer(engine);
+//   auto doc = analyzer.analyze(bytes, facegate::mrz_today_utc()); // throws facegate::Error
+//   if (doc.portrait && doc.document_confidence >= 70) ... doc.portrait->embedding ...
+//
+// pipeline (docs/documents.md): decode -> faces of the whole picture (one engine run) -> document
+// outline and rectified picture -> portrait = largest face inside the outline -> MRZ read on the
+// rectified picture -> text rows -> evidence -> confidence and reasons.
+//
+// thread-safety: analyze() is const and keeps no state; any number of threads may call it at once
+// (the engine lends each call its own networks).
+
+#include "core/face_engine.h"
+#include "core/face_types.h"
+#include "document/document_confidence.h"
+#include "document/mrz.h"
+
+#include <opencv2/core/mat.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace facegate {
+
+// wall time of each stage of one analysis, milliseconds
+struct DocumentTimings {
+    double decode = 0;   // bytes -> pixels
+    double faces = 0;    // the face engine on the whole picture (detect, landmarks, embed, liveness, quality)
+    double locate = 0;   // outline and rectification
+    double portrait = 0; // choosing the portrait (and, rarely, the engine again on the rectified document)
+    double mrz = 0;      // finding and reading the MRZ band
+    double text = 0;     // counting the rows of text
+    double total = 0;
+};
+
+struct DocumentAnalysis {
+    std::string format = "UNKNOWN";      // TD1 TD2 TD3 MRV-A MRV-B (MRZ), CARD PAGE (proportions), UNKNOWN
+    std::optional<MrzParseResult> mrz;   // the MRZ parsed, check digits included
+    bool mrz_band_found = false;         // a band of MRZ-like lines was seen (read or not)
+    std::optional<bool> expired;         // from the MRZ expiry date vs `today`; nullopt without an MRZ
+    float document_confidence = 0;       // 0-100
+    std::optional<FaceAnalysis> portrait; // the document's portrait, embedding included, decoded-image pixels
+    int image_width = 0;                 // the decoded image: divide coordinates by these for ratios
+    int image_height = 0;
+    // NO_DOCUMENT, MRZ_UNREADABLE, MRZ_CHECK_FAILED, DOCUMENT_EXPIRED, NO_FACE, FACE_TOO_SMALL,
+    // MULTIPLE_FACES, LOW_QUALITY
+    std::vector<std::string> reasons;
+    DocumentEvidence evidence;           // what the confidence was computed from (docs, debugging)
+    bool outline_found = false;
+    std::array<cv::Point2f, 4> outline{}; // the document's corners in the decoded image (TL, TR, BR, BL)
+    int faces_found = 0;                 // faces in the whole picture, on the document or not
+};
+
+class DocumentAnalyzer {
+  public:
+    // the engine must outlive the analyzer
+    explicit DocumentAnalyzer(const FaceEngine& engine);
+
+    // decodes with the engine's limits; throws Error(IMAGE_TOO_LARGE | INVALID_IMAGE_FORMAT) as the
+    // face operations do. `today` decides `expired`.
+    DocumentAnalysis analyze(std::span<const uint8_t> bytes, std::chrono::year_month_day today,
+                             DocumentTimings* timings = nullptr) const;
+
+    // a decoded BGR picture; decode_scale is its width / the source's width (face sizes in source pixels)
+    DocumentAnalysis analyze(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale = 1.0,
+                             DocumentTimings* timings = nullptr) const;
+
+  private:
+    const FaceEngine& engine_;
+};
+
+} // namespace facegate

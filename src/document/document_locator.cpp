@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+#include "document/document_locator.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+namespace facegate {
+
+namespace {
+
+constexpr double kWorkingSide = 800;      // edges and segmentation run with the long side at this size
+constexpr double kMinAreaFraction = 0.15; // a smaller quad is a detail of the scene, not the document
+constexpr float kCardAspect = 85.6f / 54.f;  // ID-1
+constexpr float kPageAspect = 1.42f;         // ID-2 (1.419) and TD3 (125 x 88 = 1.420)
+constexpr float kAspectTolerance = 0.3f;     // perspective and rounded corners move the measured ratio
+constexpr float kCardPageBoundary = 1.50f;
+constexpr double kMaxAngleDeviation = 40;    // degrees from a right angle a corner may show in perspective
+constexpr double kBorderPx = 3;              // a side this close to the frame is the frame, not the document
+constexpr int kSideSamples = 64;             // points measured along each side at full resolution
+constexpr float kMinEdgeStep = 10;           // grey levels over 2 px: weaker is not the document's edge
+constexpr float kOnLinePx = 1.5f;            // a measured edge point this close to the side's line supports it
+constexpr float kMinSupport = 0.55f;         // every side needs this share of its samples on its line
+constexpr size_t kMaxRefined = 8;            // best-ranked candidates measured at full resolution
+constexpr size_t kPeaksPerSample = 3;        // edge candidates kept across each sample of a side
+constexpr int kRansacIterations = 150;
+constexpr double kSameCornerPx = 4;          // working pixels: candidates this close are one
+constexpr size_t kMaxSideEdges = 8;          // long polygon edges combined four at a time into quads
+constexpr float kCoarseSearchShare = 0.04f;  // first refinement: search this share of the side's length across it
+
+using Quad = std::array<cv::Point2f, 4>;
+
+double angle_deg(cv::Point2f a, cv::Point2f vertex, cv::Point2f b) {
+    cv::Point2f u = a - vertex, v = b - vertex;
+    double c = (u.x * v.x + u.y * v.y) / (std::hypot(u.x, u.y) * std::hypot(v.x, v.y) + 1e-9);
+    return std::acos(std::clamp(c, -1.0, 1.0)) * 180 / CV_PI;
+}
+
+double length(cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); }
+
+// top-left, top-right, bottom-right, bottom-left as the image shows them (documents are upright
+// within +-45 degrees: the face detector would not see a portrait turned further)
+Quad order_corners(const std::vector<cv::Point2f>& points) {
+    cv::Point2f centre(0, 0);
+    for (const auto& p : points) centre += p;
+    centre *= 1.f / float(points.size());
+    std::vector<cv::Point2f> sorted = points;
+    std::sort(sorted.begin(), sorted.end(), [&](cv::Point2f a, cv::Point2f b) {
+        return std::atan2(a.y - centre.y, a.x - centre.x) < std::atan2(b.y - centre.y, b.x - centre.x);
+    });
+    // atan2 order runs clockwise on screen from the left; start at the corner with the smallest x + y
+    size_t first = 0;
+    for (size_t i = 1; i < 4; ++i) {
+        if (sorted[i].x + sorted[i].y < sorted[first].x + sorted[first].y) first = i;
+    }
+    Quad q;
+    for (size_t i = 0; i < 4; ++i) q[i] = sorted[(first + i) % 4];
+    return q;
+}
+
+float sample(const cv::Mat& gray, cv::Point2f p) {
+    int x = int(std::floor(p.x)), y = int(std::floor(p.y));
+    float fx = p.x - float(x), fy = p.y - float(y);
+    const uchar* r0 = gray.ptr<uchar>(y);
+    const uchar* r1 = gray.ptr<uchar>(y + 1);
+    return (1 - fy) * ((1 - fx) * r0[x] + fx * r0[x + 1]) + fy * ((1 - fx) * r1[x] + fx * r1[x + 1]);
+}
+
+struct Side {
+    cv::Vec4f line; // direction (0, 1), point (2, 3) as cv::fitLine gives it
+    float support = 0;
+};
+
+float distance_to(const cv::Vec4f& line, cv::Point2f p) {
+    return std::abs((p.x - line[2]) * line[1] - (p.y - line[3]) * line[0]);
+}
+
+// the line through the most samples (a sample counts once, by its nearest candidate point), refitted
+// to those samples' points. samples[i] holds the candidate edge points across sample i.
+std::optional<Side> fit_support(const std::vector<std::vector<cv::Point2f>>& samples) {
+    std::vector<const std::vector<cv::Point2f>*> used;
+    for (const auto& s : samples) {
+        if (!s.empty()) used.push_back(&s);
+    }
+    if (used.size() < size_t(kSideSamples / 3)) return std::nullopt;
+    auto inliers = [&](const cv::Vec4f& line, std::vector<cv::Point2f>* out) {
+        int count = 0;
+        for (const auto* s : used) {
+            const cv::Point2f* nearest = nullptr;
+            float best = kOnLinePx;
+            for (const auto& p : *s) {
+                float d = distance_to(line, p);
+                if (d <= best) best = d, nearest = &p;
+            }
+            if (nearest) {
+                ++count;
+                if (out) out->push_back(*nearest);
+            }
+        }
+        return count;
+    };
+    // deterministic RANSAC: lines through candidates of two samples far apart along the side
+    cv::RNG rng(0x5eed);
+    cv::Vec4f best_line;
+    int best_count = -1;
+    for (int iteration = 0; iteration < kRansacIterations; ++iteration) {
+        size_t i = size_t(rng.uniform(0, int(used.size()))), j = size_t(rng.uniform(0, int(used.size())));
+        if (i == j) continue;
+        cv::Point2f a = (*used[i])[size_t(rng.uniform(0, int(used[i]->size())))];
+        cv::Point2f b = (*used[j])[size_t(rng.uniform(0, int(used[j]->size())))];
+        float len = std::hypot(b.x - a.x, b.y - a.y);
+        if (len < 4) continue;
+        cv::Vec4f line((b.x - a.x) / len, (b.y - a.y) / len, a.x, a.y);
+        int count = inliers(line, nullptr);
+        if (count > best_count) best_count = count, best_line = line;
+    }
+    if (best_count < 2) return std::nullopt;
+    std::vector<cv::Point2f> points;
+    inliers(best_line, &points);
+    Side side;
+    cv::fitLine(points, side.line, cv::DIST_L2, 0, 0.01, 0.01);
+    side.support = float(inliers(side.line, nullptr)) / kSideSamples;
+    return side;
+}
+
+// the document's edge near the side p -> q, measured on the full-resolution picture: at kSideSamples
+// points of the side's middle (rounded corners stay out), the strongest steps of grey along the
+// normal within `reach` px, each polarity apart; the line through most samples wins. its support is
+// the share of samples on it: a real edge gives most (a thumb over it hides some), clutter few.
+std::optional<Side> measure_side(const cv::Mat& gray, cv::Point2f p, cv::Point2f q, float reach_px) {
+    cv::Point2f d = q - p;
+    float len = std::hypot(d.x, d.y);
+    if (len < 8) return std::nullopt;
+    cv::Point2f n(-d.y / len, d.x / len);
+    int reach = int(std::ceil(reach_px));
+    std::array<std::vector<std::vector<cv::Point2f>>, 2> candidates; // rising, falling along n
+    for (auto& c : candidates) c.resize(kSideSamples);
+    std::vector<float> profile(size_t(2 * reach + 3));
+    for (int i = 0; i < kSideSamples; ++i) {
+        cv::Point2f c = p + d * (0.1f + 0.8f * float(i) / (kSideSamples - 1));
+        bool ok = true;
+        for (int k = -reach - 1; k <= reach + 1 && ok; ++k) {
+            cv::Point2f at = c + n * float(k);
+            ok = at.x >= 0 && at.y >= 0 && at.x < float(gray.cols - 1) && at.y < float(gray.rows - 1);
+            if (ok) profile[size_t(k + reach + 1)] = sample(gray, at);
+        }
+        if (!ok) continue;
+        for (int polarity = 0; polarity < 2; ++polarity) {
+            float sign = polarity == 0 ? 1.f : -1.f;
+            auto step = [&](int k) {
+                if (k < -reach || k > reach) return 0.f;
+                return sign * (profile[size_t(k + reach + 2)] - profile[size_t(k + reach)]);
+            };
+            // local maxima of the step, strongest first
+            std::vector<std::pair<float, int>> peaks;
+            for (int k = -reach; k <= reach; ++k) {
+                float v = step(k);
+                if (v >= kMinEdgeStep && v >= step(k - 1) && v > step(k + 1)) peaks.push_back({v, k});
+            }
+            std::sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+            if (peaks.size() > kPeaksPerSample) peaks.resize(kPeaksPerSample);
+            for (auto [v, k] : peaks) {
+                float a = step(k - 1), c2 = step(k + 1);
+                float curvature = a - 2 * v + c2;
+                float offset = curvature < 0 ? 0.5f * (a - c2) / curvature : 0.f;
+                candidates[size_t(polarity)][size_t(i)].push_back(c + n * (float(k) + offset));
+            }
+        }
+    }
+    std::optional<Side> best;
+    for (const auto& samples : candidates) {
+        auto side = fit_support(samples);
+        if (side && (!best || side->support > best->support)) best = side;
+    }
+    return best;
+}
+
+std::optional<cv::Point2f> intersect(const cv::Vec4f& a, const cv::Vec4f& b) {
+    double det = double(b[0]) * a[1] - double(a[0]) * b[1];
+    if (std::abs(det) < 1e-9) return std::nullopt;
+    double dx = b[2] - a[2], dy = b[3] - a[3];
+    double s = (b[0] * dy - b[1] * dx) / det;
+    return cv::Point2f(float(a[2] + s * a[0]), float(a[3] + s * a[1]));
+}
+
+// the quad (full-resolution pixels) moved onto the document's edges, with the weakest side's
+// support; nullopt when a side has no edge to speak of
+std::optional<std::pair<Quad, float>> refine(const cv::Mat& gray, const Quad& quad, float search, float search_share) {
+    std::array<Side, 4> sides;
+    float weakest = 1;
+    for (size_t i = 0; i < 4; ++i) {
+        float reach = search + search_share * float(length(quad[i], quad[(i + 1) % 4]));
+        auto side = measure_side(gray, quad[i], quad[(i + 1) % 4], reach);
+        if (!side) return std::nullopt;
+        sides[i] = *side;
+        weakest = std::min(weakest, side->support);
+    }
+    Quad refined;
+    for (size_t i = 0; i < 4; ++i) {
+        auto corner = intersect(sides[(i + 3) % 4].line, sides[i].line);
+        if (!corner || length(*corner, quad[i]) > 4 * search + 0.1 * length(quad[i], quad[(i + 1) % 4])) return std::nullopt;
+        refined[i] = *corner;
+    }
+    return std::pair{refined, weakest};
+}
+
+// a convex quad approximating the contour's hull, or its minimum-area rectangle when the hull is a
+// rounded rectangle that no polygon of 4 vertices fits
+std::optional<Quad> quad_of(const std::vector<cv::Point>& contour) {
+    std::vector<cv::Point> hull;
+    cv::convexHull(contour, hull);
+    double perimeter = cv::arcLength(hull, true);
+    for (double eps : {0.02, 0.03, 0.045, 0.06}) {
+        std::vector<cv::Point> poly;
+        cv::approxPolyDP(hull, poly, eps * perimeter, true);
+        if (poly.size() < 4) break;
+        if (poly.size() == 4 && cv::isContourConvex(poly)) {
+            std::vector<cv::Point2f> pts(poly.begin(), poly.end());
+            return order_corners(pts);
+        }
+    }
+    cv::RotatedRect box = cv::minAreaRect(hull);
+    if (cv::contourArea(hull) < 0.9 * box.size.area()) return std::nullopt;
+    std::vector<cv::Point2f> pts(4);
+    box.points(pts.data());
+    return order_corners(pts);
+}
+
+// quads whose sides lie on four long edges of the contour's polygon: a document merged with what
+// touches it (a sheet under it, a thumb) keeps its own sides among the polygon's edges, in order
+std::vector<Quad> quads_from_sides(const std::vector<cv::Point>& contour) {
+    std::vector<cv::Point> poly;
+    cv::approxPolyDP(contour, poly, 0.015 * cv::arcLength(contour, true), true);
+    if (poly.size() < 5 || poly.size() > 12) return {}; // 4: quad_of has it; more: texture, not outline
+    double min_length = 0.15 * std::sqrt(std::abs(cv::contourArea(contour)));
+    struct Edge {
+        cv::Vec4f line;
+        size_t index;
+    };
+    std::vector<Edge> edges;
+    for (size_t i = 0; i < poly.size(); ++i) {
+        cv::Point2f a = poly[i], b = poly[(i + 1) % poly.size()];
+        double len = length(a, b);
+        if (len >= min_length) edges.push_back({cv::Vec4f(float((b.x - a.x) / len), float((b.y - a.y) / len), a.x, a.y), i});
+    }
+    if (edges.size() < 4 || edges.size() > kMaxSideEdges) return {};
+    std::vector<Quad> out;
+    size_t n = edges.size();
+    for (size_t a = 0; a < n; ++a) {
+        for (size_t b = a + 1; b < n; ++b) {
+            for (size_t c = b + 1; c < n; ++c) {
+                for (size_t d = c + 1; d < n; ++d) {
+                    std::array<const Edge*, 4> sides = {&edges[a], &edges[b], &edges[c], &edges[d]};
+                    std::vector<cv::Point2f> corners;
+                    for (size_t k = 0; k < 4; ++k) {
+                        auto corner = intersect(sides[(k + 3) % 4]->line, sides[k]->line);
+                        if (!corner) break;
+                        corners.push_back(*corner);
+                    }
+                    if (corners.size() == 4 && cv::isContourConvex(corners)) out.push_back(order_corners(corners));
+                }
+            }
+        }
+    }
+    return out;
+}
+
+struct Candidate {
+    Quad quad;
+    float aspect = 0;
+    float outline_score = 0;
+    float area_fraction = 0;
+    double rank = 0;
+};
+
+bool along_border(cv::Point2f a, cv::Point2f b, cv::Size size) {
+    auto near = [&](float v, float edge) { return std::abs(v - edge) <= kBorderPx; };
+    return (near(a.x, 0) && near(b.x, 0)) || (near(a.y, 0) && near(b.y, 0)) ||
+           (near(a.x, float(size.width - 1)) && near(b.x, float(size.width - 1))) ||
+           (near(a.y, float(size.height - 1)) && near(b.y, float(size.height - 1)));
+}
+
+std::optional<Candidate> evaluate(const Quad& q, cv::Size size) {
+    std::vector<cv::Point2f> poly(q.begin(), q.end());
+    double area = cv::contourArea(poly);
+    double fraction = area / (double(size.width) * size.height);
+    if (fraction < kMinAreaFraction || !cv::isContourConvex(poly)) return std::nullopt;
+    double worst = 0;
+    for (size_t i = 0; i < 4; ++i) {
+        if (along_border(q[i], q[(i + 1) % 4], size)) return std::nullopt;
+        worst = std::max(worst, std::abs(90 - angle_deg(q[(i + 3) % 4], q[i], q[(i + 1) % 4])));
+    }
+    if (worst > kMaxAngleDeviation) return std::nullopt;
+    double horizontal = (length(q[0], q[1]) + length(q[3], q[2])) / 2;
+    double vertical = (length(q[0], q[3]) + length(q[1], q[2])) / 2;
+    // documents lie landscape in the picture: the portrait on them must be upright for the face
+    // detector, and a taller quad is more often a photo, a window or a screen on the document's page
+    if (vertical > horizontal) return std::nullopt;
+    float aspect = float(horizontal / std::max(1.0, vertical));
+    float proportions = proportion_score(aspect);
+    if (proportions <= 0) return std::nullopt;
+    Candidate c;
+    c.quad = q;
+    c.aspect = aspect;
+    c.area_fraction = float(fraction);
+    c.outline_score = proportions * float(1 - worst / kMaxAngleDeviation / 2);
+    // proportions matter most; among good shapes the larger one is the document, not a detail of it
+    c.rank = c.outline_score + 0.5 * std::min(1.0, fraction / 0.5);
+    return c;
+}
+
+void add_candidates(const cv::Mat& binary, int mode, cv::Size size, std::vector<Candidate>& out) {
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(binary, contours, mode, cv::CHAIN_APPROX_NONE);
+    double min_area = kMinAreaFraction * size.area();
+    for (const auto& contour : contours) {
+        if (contour.size() < 20) continue;
+        cv::Rect bounds = cv::boundingRect(contour);
+        if (bounds.area() < min_area) continue; // cheap test before the hull
+        if (auto quad = quad_of(contour)) {
+            if (auto candidate = evaluate(*quad, size)) out.push_back(*candidate);
+        }
+        for (const auto& quad : quads_from_sides(contour)) {
+            if (auto candidate = evaluate(quad, size)) out.push_back(*candidate);
+        }
+    }
+}
+
+std::vector<Candidate> find_candidates(const cv::Mat& gray) {
+    std::vector<Candidate> out;
+    cv::Size size = gray.size();
+    cv::Mat blurred;
+    cv::GaussianBlur(gray, blurred, cv::Size(5, 5), 0);
+    // outlines: edges closed by a dilation, every contour (a card on a busy table is an inner one)
+    cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
+    for (auto [low, high] : {std::pair{30.0, 90.0}, std::pair{60.0, 180.0}}) {
+        cv::Mat edges;
+        cv::Canny(blurred, edges, low, high);
+        cv::dilate(edges, edges, kernel);
+        add_candidates(edges, cv::RETR_LIST, size, out);
+    }
+    // a bright page on a darker background (or a dark card on a light one) whose edge is too soft
+    // for Canny: Otsu's split of the whole picture, both ways round
+    cv::Mat bright;
+    cv::threshold(blurred, bright, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    cv::Mat close_kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 9));
+    for (bool invert : {false, true}) {
+        cv::Mat mask = invert ? ~bright : bright.clone();
+        cv::morphologyEx(mask, mask, cv::MORPH_OPEN, close_kernel);
+        cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, close_kernel);
+        add_candidates(mask, cv::RETR_EXTERNAL, size, out);
+    }
+    return out;
+}
+
+LocatedDocument whole_image(const cv::Mat& bgr) {
+    LocatedDocument doc;
+    float w = float(bgr.cols), h = float(bgr.rows);
+    doc.corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
+    doc.aspect = std::max(w, h) / std::min(w, h);
+    doc.shape = shape_from_aspect(doc.aspect);
+    doc.area_fraction = 1;
+    double s = kRectifiedLongSide / double(std::max(bgr.cols, bgr.rows));
+    cv::resize(bgr, doc.rectified, cv::Size(), s, s, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    doc.homography = cv::Matx33d(doc.rectified.cols / double(bgr.cols), 0, 0, 0, doc.rectified.rows / double(bgr.rows),
+                                 0, 0, 0, 1);
+    return doc;
+}
+
+cv::Point2f apply(const cv::Matx33d& h, cv::Point2f p) {
+    cv::Vec3d v = h * cv::Vec3d(p.x, p.y, 1);
+    double w = std::abs(v[2]) < 1e-12 ? 1e-12 : v[2];
+    return cv::Point2f(float(v[0] / w), float(v[1] / w));
+}
+
+} // namespace
+
+std::string_view document_shape_name(DocumentShape shape) {
+    switch (shape) {
+    case DocumentShape::CARD: return "CARD";
+    case DocumentShape::PAGE: return "PAGE";
+    case DocumentShape::UNKNOWN: break;
+    }
+    return "UNKNOWN";
+}
+
+float proportion_score(float aspect) {
+    float d = std::min(std::abs(aspect - kCardAspect), std::abs(aspect - kPageAspect));
+    float r = d / kAspectTolerance;
+    return std::max(0.f, 1.f - r * r);
+}
+
+DocumentShape shape_from_aspect(float aspect) {
+    if (proportion_score(aspect) <= 0) return DocumentShape::UNKNOWN;
+    return aspect >= kCardPageBoundary ? DocumentShape::CARD : DocumentShape::PAGE;
+}
+
+cv::Point2f LocatedDocument::to_document(cv::Point2f image_point) const { return apply(homography, image_point); }
+
+cv::Point2f LocatedDocument::to_image(cv::Point2f document_point) const {
+    return apply(homography.inv(), document_point);
+}
+
+bool LocatedDocument::contains(cv::Point2f image_point, float margin) const {
+    cv::Point2f p = to_document(image_point);
+    float mx = margin * float(rectified.cols), my = margin * float(rectified.rows);
+    return p.x >= -mx && p.y >= -my && p.x <= float(rectified.cols) + mx && p.y <= float(rectified.rows) + my;
+}
+
+LocatedDocument locate_document(const cv::Mat& bgr) {
+    if (bgr.empty()) return {};
+    double scale = std::min(1.0, kWorkingSide / std::max(bgr.cols, bgr.rows));
+    cv::Mat small, gray;
+    cv::resize(bgr, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+    auto candidates = find_candidates(gray);
+    if (candidates.empty()) return whole_image(bgr);
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
+
+    // the working scale finds the outline; the full resolution places it
+    cv::Mat full_gray;
+    cv::cvtColor(bgr, full_gray, cv::COLOR_BGR2GRAY);
+    float search = float(2 / scale + 3);
+    // every well-ranked candidate is measured: the best coarse shape is not always the best outline
+    // (papers under the document merge with it at the working scale)
+    std::optional<Candidate> best;
+    std::vector<Quad> tried;
+    for (size_t i = 0; i < candidates.size() && tried.size() < kMaxRefined; ++i) {
+        // the passes find the same outline several times: measure each once
+        auto same = [&](const Quad& q) {
+            for (size_t k = 0; k < 4; ++k) {
+                if (length(q[k], candidates[i].quad[k]) > kSameCornerPx) return false;
+            }
+            return true;
+        };
+        if (std::any_of(tried.begin(), tried.end(), same)) continue;
+        tried.push_back(candidates[i].quad);
+        Quad coarse;
+        for (size_t k = 0; k < 4; ++k) {
+            // pixel centres: working pixel x covers source [x / scale, (x + 1) / scale)
+            coarse[k] = (candidates[i].quad[k] + cv::Point2f(0.5f, 0.5f)) * float(1 / scale) - cv::Point2f(0.5f, 0.5f);
+        }
+        // the coarse quad may be off by a few percent (a rounded corner cut, a thumb merged with the
+        // outline): search widely, then once more narrowly around the edges found
+        auto refined = refine(full_gray, coarse, search, kCoarseSearchShare);
+        if (refined) refined = refine(full_gray, refined->first, 2, 0);
+        if (!refined || refined->second < kMinSupport) continue;
+        auto measured = evaluate(refined->first, bgr.size());
+        if (!measured) continue;
+        measured->rank = measured->outline_score * refined->second + 0.5 * std::min(1.0, double(measured->area_fraction) / 0.5);
+        if (!best || measured->rank > best->rank) best = measured;
+    }
+    if (!best) return whole_image(bgr);
+
+    LocatedDocument doc;
+    doc.outline_found = true;
+    doc.corners = best->quad;
+    doc.aspect = best->aspect;
+    doc.shape = shape_from_aspect(best->aspect);
+    doc.outline_score = best->outline_score;
+    doc.area_fraction = best->area_fraction;
+    const auto& q = doc.corners;
+    int long_side = kRectifiedLongSide, short_side = int(std::lround(kRectifiedLongSide / best->aspect));
+    cv::Size size(long_side, short_side);
+    std::array<cv::Point2f, 4> target = {cv::Point2f(0, 0), cv::Point2f(float(size.width), 0),
+                                         cv::Point2f(float(size.width), float(size.height)),
+                                         cv::Point2f(0, float(size.height))};
+    cv::Mat h = cv::getPerspectiveTransform(q.data(), target.data());
+    doc.homography = cv::Matx33d(h);
+    cv::warpPerspective(bgr, doc.rectified, h, size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return doc;
+}
+
+} // namespace facegate

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// OCR-B glyph templates rendered with cv::freetype, and classification by normalised correlation
+#include "document/ocrb_glyphs.h"
+
+#include "common/error.h"
+
+#include <opencv2/freetype.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#ifndef FACEGATE_OCRB_FONT_DEFAULT
+#define FACEGATE_OCRB_FONT_DEFAULT "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
+#endif
+
+namespace facegate {
+
+namespace {
+
+constexpr int kRenderHeight = 96;
+constexpr int kHalfInk = 128; // a glyph's extent: where its ink is at least half strength // font size the glyphs are rendered at before the variants are made
+// glyphs at least this wide for their height fill the cell's width; narrower ones (1, I in some
+// fonts) keep their proportion, so a stroke is not stretched into a block
+constexpr float kFullWidthAspect = 0.55f;
+// how much an aspect far from the template's costs: separates O from 0, nothing more
+constexpr float kAspectWeight = 0.1f;
+// a variant this close to one already kept adds nothing
+constexpr double kDuplicateCorrelation = 0.985;
+
+// the glyph of `c` as ink (white on black), rendered large
+cv::Mat render(cv::freetype::FreeType2& font, char c) {
+    cv::Mat canvas(kRenderHeight * 3 / 2, kRenderHeight * 3 / 2, CV_8UC3, cv::Scalar::all(255));
+    font.putText(canvas, std::string(1, c), {kRenderHeight / 4, kRenderHeight * 5 / 4}, kRenderHeight,
+                 cv::Scalar::all(0), -1, cv::LINE_AA, true);
+    cv::Mat gray;
+    cv::cvtColor(canvas, gray, cv::COLOR_BGR2GRAY);
+    return 255 - gray;
+}
+
+// the variants the reader meets: stroke weight (ink spread or thinned print), size (a glyph of 14 px
+// loses detail that one of 26 keeps) and blur, each as ink strength scaled to full ink at its peak,
+// as the reader scales a line's ink
+std::vector<cv::Mat> variants(const cv::Mat& large) {
+    std::vector<cv::Mat> out;
+    for (int weight : {-2, 0, 2, 4}) {
+        cv::Mat weighted = large;
+        if (weight != 0) {
+            cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * std::abs(weight) + 1, 2 * std::abs(weight) + 1});
+            if (weight < 0) cv::erode(large, weighted, kernel);
+            else cv::dilate(large, weighted, kernel);
+        }
+        for (int height : {14, 26}) {
+            double scale = height / (0.7 * kRenderHeight); // a capital is about 0.7 of the font size
+            cv::Mat small;
+            cv::resize(weighted, small, {}, scale, scale, cv::INTER_AREA);
+            for (double blur : {0.0, 0.05, 0.09}) {
+                cv::Mat b = small;
+                if (blur > 0) cv::GaussianBlur(small, b, {0, 0}, blur * height);
+                cv::Mat soft;
+                cv::normalize(b, soft, 0, 255, cv::NORM_MINMAX);
+                out.push_back(soft);
+            }
+        }
+    }
+    return out;
+}
+
+// the best template score of a glyph over the characters other than `exclude`, with its character
+float best_score_of(const float* row, const std::vector<char>& chars, const std::vector<float>& aspects, float aspect,
+                    char exclude, char& which) {
+    float best = -2.0f;
+    const float log_aspect = std::log(aspect);
+    for (size_t k = 0; k < chars.size(); ++k) {
+        if (chars[k] == exclude) continue;
+        float s = row[k] - kAspectWeight * std::abs(log_aspect - std::log(aspects[k]));
+        if (s > best) {
+            best = s;
+            which = chars[k];
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+std::filesystem::path ocrb_font_path() {
+    const char* env = std::getenv("FACEGATE_OCRB_FONT");
+    if (env && *env) return env;
+    return FACEGATE_OCRB_FONT_DEFAULT;
+}
+
+bool OcrbGlyphs::normalise(const cv::Mat& ink, cv::Mat& feature, float& aspect) {
+    if (ink.empty() || ink.type() != CV_8UC1) return false;
+    cv::Rect box = cv::boundingRect(ink >= kHalfInk);
+    if (box.area() == 0) return false;
+    aspect = float(box.width) / float(box.height);
+    int width = std::clamp(int(std::lround(kWidth * std::min(1.0f, aspect / kFullWidthAspect))), 1, kWidth);
+    cv::Mat scaled;
+    cv::resize(ink(box), scaled, {width, kHeight}, 0, 0, cv::INTER_AREA);
+    cv::Mat cell = cv::Mat::zeros(kHeight, kWidth, CV_32F);
+    scaled.convertTo(cell(cv::Rect((kWidth - width) / 2, 0, width, kHeight)), CV_32F, 1.0 / 255);
+    cell -= cv::mean(cell)[0];
+    double norm = cv::norm(cell);
+    if (norm < 1e-3) return false; // a solid block: no shape to compare
+    feature = cell.reshape(1, 1) / norm;
+    return true;
+}
+
+OcrbGlyphs::OcrbGlyphs(const std::filesystem::path& font_path) {
+    const std::string hint = "install the Debian package fonts-ocr-b or point FACEGATE_OCRB_FONT at OCRB.otf";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(font_path, ec)) {
+        throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font for reading MRZs is missing (" + font_path.string() + "): " + hint);
+    }
+    cv::Ptr<cv::freetype::FreeType2> font;
+    try {
+        font = cv::freetype::createFreeType2();
+        font->loadFontData(font_path.string(), 0);
+    } catch (const cv::Exception& e) {
+        throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font " + font_path.string() + " cannot be read: " + hint);
+    }
+    std::vector<cv::Mat> rows;
+    for (char c : kMrzAlphabet) {
+        std::vector<cv::Mat> kept;
+        for (const cv::Mat& v : variants(render(*font, c))) {
+            cv::Mat feature;
+            float aspect = 0;
+            if (!normalise(v, feature, aspect)) continue;
+            bool duplicate = std::any_of(kept.begin(), kept.end(),
+                                         [&](const cv::Mat& k) { return feature.dot(k) > kDuplicateCorrelation; });
+            if (duplicate) continue;
+            kept.push_back(feature);
+            chars_.push_back(c);
+            aspects_.push_back(aspect);
+        }
+        if (kept.empty()) throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font " + font_path.string() + " has no glyph for " + std::string(1, c));
+        rows.insert(rows.end(), kept.begin(), kept.end());
+    }
+    cv::vconcat(rows, templates_);
+}
+
+const OcrbGlyphs& OcrbGlyphs::instance() {
+    // a throwing initialiser leaves it uninitialised: the next call tries (and reports) again
+    static const OcrbGlyphs glyphs(ocrb_font_path());
+    return glyphs;
+}
+
+void OcrbGlyphs::correlate(const float* feature, float* scores) const {
+    // eight running sums: the compiler vectorises this, and it is several times faster than cv::gemm
+    // at these sizes
+    constexpr int kSize = kWidth * kHeight;
+    static_assert(kSize % 8 == 0);
+    for (int k = 0; k < templates_.rows; ++k) {
+        const float* t = templates_.ptr<float>(k);
+        float s[8] = {};
+        for (int d = 0; d < kSize; d += 8) {
+            for (int j = 0; j < 8; ++j) s[j] += feature[d + j] * t[d + j];
+        }
+        scores[k] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+}
+
+GlyphMatch OcrbGlyphs::classify(const cv::Mat& ink) const { return classify(std::vector<cv::Mat>{ink})[0]; }
+
+std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) const {
+    std::vector<GlyphMatch> out(inks.size());
+    cv::Mat features(int(inks.size()), kWidth * kHeight, CV_32F, cv::Scalar(0));
+    std::vector<float> aspects(inks.size(), 1.0f);
+    std::vector<bool> has_ink(inks.size(), false);
+    for (size_t i = 0; i < inks.size(); ++i) {
+        cv::Mat feature;
+        if (!normalise(inks[i], feature, aspects[i])) continue;
+        feature.copyTo(features.row(int(i)));
+        has_ink[i] = true;
+    }
+    if (inks.empty()) return out;
+    cv::Mat scores(int(inks.size()), templates_.rows, CV_32F, cv::Scalar(0)); // glyphs x templates
+    for (size_t i = 0; i < inks.size(); ++i) {
+        if (has_ink[i]) correlate(features.ptr<float>(int(i)), scores.ptr<float>(int(i)));
+    }
+    for (size_t i = 0; i < inks.size(); ++i) {
+        if (!has_ink[i]) continue;
+        const float* row = scores.ptr<float>(int(i));
+        GlyphMatch& m = out[i];
+        m.score = best_score_of(row, chars_, aspects_, aspects[i], 0, m.ch);
+        m.runner_up_score = best_score_of(row, chars_, aspects_, aspects[i], m.ch, m.runner_up);
+    }
+    return out;
+}
+
+} // namespace facegate

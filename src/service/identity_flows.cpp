@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// the flows' shared parts and the account administration; register_flow.cpp and verify_flow.cpp hold the actions
+#include "service/identity_flows.h"
+
+#include "common/error.h"
+#include "service/external_id.h"
+
+#include <algorithm>
+
+namespace facegate {
+
+std::string_view decision_name(RegisterDecision decision) {
+    switch (decision) {
+    case RegisterDecision::ACCEPTED: return "accepted";
+    case RegisterDecision::EXISTING_USER: return "existing_user";
+    case RegisterDecision::REJECTED: return "rejected";
+    }
+    return "rejected";
+}
+
+std::string_view decision_name(VerifyDecision decision) {
+    return decision == VerifyDecision::ACCEPTED ? "accepted" : "rejected";
+}
+
+IdentityFlows::IdentityFlows(FaceCollections& collections, const DocumentAnalyzer& analyzer, FlowPolicy policy,
+                             Clock clock)
+    : collections_(collections), analyzer_(analyzer), policy_(policy), clock_(std::move(clock)),
+      per_external_id_(RateLimit{uint32_t(std::max(0, policy.rate_limits.per_external_id)), policy.rate_limits.window}),
+      per_client_(RateLimit{uint32_t(std::max(0, policy.rate_limits.per_client)), policy.rate_limits.window}) {}
+
+std::string IdentityFlows::stored_id(const std::string& external_id) {
+    auto encoded = encode_external_id(external_id);
+    if (encoded.is_alias) collections_.store().put_external_id_alias(encoded.external_image_id, external_id);
+    return encoded.external_image_id;
+}
+
+std::string IdentityFlows::shown_id(const std::string& external_image_id) {
+    if (is_external_id_alias(external_image_id)) {
+        return collections_.store().external_id_for_alias(external_image_id).value_or(external_image_id);
+    }
+    // ids indexed through the Rekognition API are shown as they are
+    return decode_external_id(external_image_id).value_or(external_image_id);
+}
+
+void IdentityFlows::record(const std::string& action, const std::string& collection_id,
+                           const std::string& external_image_id, const std::string& client, const std::string& details) {
+    AuditEvent event;
+    event.operation = action;
+    event.collection_id = collection_id;
+    event.external_image_id = external_image_id;
+    event.outcome = "OK";
+    event.caller_key_id = client;
+    event.details = details;
+    collections_.store().append_audit(event);
+}
+
+std::vector<FlowCollection> IdentityFlows::list_collections() {
+    std::vector<FlowCollection> out;
+    std::string token;
+    do {
+        CollectionPage page = collections_.list_collections(token, 1000);
+        for (const auto& info : page.collections) {
+            try {
+                auto description = collections_.describe_collection(info.collection_id);
+                out.push_back({info.collection_id, std::int64_t(description.face_count),
+                               collections_.store().count_external_ids(info.collection_id), info.created_ms});
+            } catch (const Error& e) {
+                if (e.code() != ErrorCode::RESOURCE_NOT_FOUND) throw; // deleted meanwhile
+            }
+        }
+        token = page.next_token;
+    } while (!token.empty());
+    return out;
+}
+
+std::vector<FlowUser> IdentityFlows::list_users(const std::string& collection_id, const std::string& prefix,
+                                                size_t limit) {
+    validate_collection_id(collection_id);
+    std::vector<FlowUser> out;
+    for (auto& summary : collections_.store().list_external_ids(collection_id, external_id_prefix(prefix), limit)) {
+        out.push_back({shown_id(summary.external_image_id), summary.face_count, summary.first_indexed_ms,
+                       summary.last_indexed_ms});
+    }
+    return out;
+}
+
+ExternalIdFaces IdentityFlows::user_faces(const std::string& collection_id, const std::string& external_id) {
+    validate_collection_id(collection_id);
+    auto faces = collections_.store().faces_by_external_id(collection_id, encode_external_id(external_id).external_image_id);
+    if (faces.empty()) throw Error(ErrorCode::RESOURCE_NOT_FOUND, "no faces are registered under this externalId");
+    return {external_id, std::move(faces)};
+}
+
+ErasureResult IdentityFlows::erase(const std::string& collection_id, const std::string& external_id,
+                                   const std::string& client) {
+    validate_collection_id(collection_id);
+    const std::string stored = encode_external_id(external_id).external_image_id;
+    ErasureResult result{external_id, {}};
+    for (const auto& face : collections_.erase_external_id(collection_id, stored)) result.face_ids.push_back(face.face_id);
+    record("erase", collection_id, stored, client,
+           "{\"deletedFaces\":" + std::to_string(result.face_ids.size()) + "}");
+    return result;
+}
+
+FlowAuditPage IdentityFlows::audit(const FlowAuditQuery& query) {
+    if (query.limit < 1 || query.limit > 1000) throw Error(ErrorCode::INVALID_PARAMETER, "limit must be between 1 and 1000");
+    AuditQuery q;
+    q.collection_id = query.collection_id;
+    q.operation = query.action;
+    q.decision = query.decision;
+    if (query.external_id) q.external_image_id = encode_external_id(*query.external_id).external_image_id;
+    q.page = {query.next_token, query.limit};
+    AuditPage page = collections_.store().query_audit(q);
+    FlowAuditPage out;
+    out.next_token = page.next_token;
+    for (auto& r : page.records) {
+        out.records.push_back({r.seq, r.event.time_ms, r.event.operation, r.event.collection_id,
+                               r.event.external_image_id ? shown_id(*r.event.external_image_id) : std::string(),
+                               r.event.caller_key_id, r.event.details});
+    }
+    return out;
+}
+
+} // namespace facegate

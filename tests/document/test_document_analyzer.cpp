@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+// the document analyzer end to end with the models: synthetic ID documents (tools/id_document), flat
+// and photographed, read as documents with their portrait (the source photo's person, not the ghost
+// image) and their MRZ; selfies, scenery, noise, blank pictures and a page of plain text do not.
+#include "common/error.h"
+#include "core/face_embedder.h"
+#include "core/similarity.h"
+#include "document/document_analyzer.h"
+#include "test_support.h"
+
+#if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
+#include "id_document/id_document_generator.h"
+#endif
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <future>
+#include <map>
+
+using namespace facegate;
+using facegate::test::read_file;
+using facegate::test::shared_engine;
+
+namespace {
+
+constexpr std::chrono::year_month_day kToday{std::chrono::year(2025), std::chrono::month(6), std::chrono::day(1)};
+
+const DocumentAnalyzer& analyzer() {
+    static DocumentAnalyzer a(shared_engine());
+    return a;
+}
+
+bool has(const std::vector<std::string>& reasons, std::string_view code) {
+    return std::find(reasons.begin(), reasons.end(), code) != reasons.end();
+}
+
+std::string joined(const std::vector<std::string>& reasons) {
+    std::string out;
+    for (const auto& r : reasons) out += r + " ";
+    return out;
+}
+
+cv::Point2f centre(const cv::Rect2f& r) { return {r.x + r.width / 2, r.y + r.height / 2}; }
+
+// black text on white, as a screenshot of a text editor or a web page would be
+cv::Mat plain_text_screenshot() {
+    cv::Mat page(900, 1440, CV_8UC3, cv::Scalar(255, 255, 255));
+    const std::vector<std::string> words = {"lorem", "ipsum", "dolor", "sit", "amet,", "consectetur", "adipiscing",
+                                            "elit", "sed", "do", "eiusmod", "tempor", "incididunt", "ut", "labore"};
+    cv::RNG rng(1);
+    for (int y = 50; y < 880; y += 34) {
+        int x = 40;
+        std::string line;
+        while (x < 1300) {
+            std::string w = words[size_t(rng.uniform(0, int(words.size())))];
+            cv::putText(page, w, {x, y}, cv::FONT_HERSHEY_SIMPLEX, 0.75, cv::Scalar(0, 0, 0), 2, cv::LINE_AA);
+            x += int(w.size()) * 17 + 14;
+        }
+    }
+    return page;
+}
+
+} // namespace
+
+TEST(DocumentAnalyzer, NonDocumentsScoreLow) {
+    FACEGATE_REQUIRE_MODELS();
+    std::vector<std::pair<std::string, cv::Mat>> pictures;
+    cv::Mat noise(1200, 1600, CV_8UC3);
+    cv::RNG(9).fill(noise, cv::RNG::UNIFORM, 0, 256);
+    pictures.push_back({"noise", noise});
+    pictures.push_back({"blank white", cv::Mat(1200, 1600, CV_8UC3, cv::Scalar(255, 255, 255))});
+    pictures.push_back({"blank black", cv::Mat(768, 1024, CV_8UC3, cv::Scalar(0, 0, 0))});
+    pictures.push_back({"scenery", test::synthetic_background(1600, 1200, 21)});
+    pictures.push_back({"plain text", plain_text_screenshot()});
+    for (const auto& [name, picture] : pictures) {
+        DocumentAnalysis a = analyzer().analyze(picture, kToday);
+        std::printf("%s: documentConfidence %.1f\n", name.c_str(), a.document_confidence);
+        EXPECT_LE(a.document_confidence, 20) << name;
+        EXPECT_FALSE(a.mrz.has_value()) << name;
+        EXPECT_EQ(a.format, "UNKNOWN") << name;
+        EXPECT_TRUE(has(a.reasons, "NO_DOCUMENT")) << name << ": " << joined(a.reasons);
+        EXPECT_TRUE(has(a.reasons, "NO_FACE")) << name;
+        EXPECT_FALSE(a.portrait.has_value()) << name;
+    }
+}
+
+TEST(DocumentAnalyzer, SelfiesScoreLowButKeepTheirFace) {
+    FACEGATE_REQUIRE_MODELS();
+    for (int i = 1; i <= 6; ++i) {
+        auto path = test::samples_dir() / ("sample" + std::to_string(i) + ".jpg");
+        DocumentAnalysis a = analyzer().analyze(read_file(path), kToday);
+        EXPECT_LE(a.document_confidence, 20) << path;
+        EXPECT_TRUE(has(a.reasons, "NO_DOCUMENT")) << path << ": " << joined(a.reasons);
+        EXPECT_FALSE(a.mrz.has_value()) << path;
+        EXPECT_FALSE(a.expired.has_value()) << path;
+    }
+}
+
+TEST(DocumentAnalyzer, RefusesWhatTheFaceOperationsRefuse) {
+    FACEGATE_REQUIRE_MODELS();
+    std::vector<uint8_t> garbage(1000, 0x42);
+    try {
+        analyzer().analyze(garbage, kToday);
+        FAIL() << "garbage decoded";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::INVALID_IMAGE_FORMAT);
+    }
+    std::vector<uint8_t> huge(5 * 1024 * 1024 + 1, 0);
+    try {
+        analyzer().analyze(huge, kToday);
+        FAIL() << "more than 5 MB accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::IMAGE_TOO_LARGE);
+    }
+}
+
+#if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
+
+namespace {
+
+constexpr AnalyzeOptions kEmbeddingsOnly{.embeddings = true, .liveness = false, .attributes = false, .max_faces = 100};
+
+struct Source {
+    PortraitSource portrait;
+    std::vector<float> embedding;
+};
+
+const Source& source(int sample) {
+    static std::map<int, Source> cache;
+    auto it = cache.find(sample);
+    if (it != cache.end()) return it->second;
+    auto bytes = read_file(test::samples_dir() / ("sample" + std::to_string(sample) + ".jpg"));
+    auto analysis = shared_engine().analyze_bytes(bytes, kEmbeddingsOnly);
+    if (analysis.faces.empty()) throw std::runtime_error("no face in sample " + std::to_string(sample));
+    return cache[sample] = Source{portrait_source(bytes, analysis.faces.front().box.rect), analysis.faces.front().embedding};
+}
+
+IdDocumentGenerator& generator() {
+    static IdDocumentGenerator g;
+    return g;
+}
+
+float similarity(const std::vector<float>& a, const std::vector<float>& b) {
+    return similarity_from_cosine(cosine_similarity(a, b));
+}
+
+// the generated documents of the tests: both types, several people, flat and photographed
+struct Case {
+    IdDocumentType type;
+    int sample;
+    uint32_t seed;
+};
+
+const std::vector<Case> kCases = {{IdDocumentType::TD3, 1, 1}, {IdDocumentType::TD1, 2, 2}, {IdDocumentType::TD3, 3, 3},
+                                  {IdDocumentType::TD1, 4, 4}, {IdDocumentType::TD3, 5, 5}, {IdDocumentType::TD1, 6, 6}};
+
+std::string label(const Case& c) {
+    return std::string(document_type_name(c.type)) + " sample" + std::to_string(c.sample) + " seed " + std::to_string(c.seed);
+}
+
+void expect_document(const DocumentAnalysis& a, const Case& c, const GeneratedDocument& doc, const std::string& what) {
+    SCOPED_TRACE(what + " " + label(c));
+    EXPECT_GE(a.document_confidence, 90) << joined(a.reasons);
+    ASSERT_TRUE(a.portrait.has_value()) << joined(a.reasons);
+    EXPECT_GE(similarity(a.portrait->embedding, source(c.sample).embedding), 80);
+    EXPECT_FALSE(has(a.reasons, "NO_FACE"));
+    EXPECT_FALSE(has(a.reasons, "MULTIPLE_FACES")) << "the ghost image is not a second person";
+    EXPECT_FALSE(has(a.reasons, "FACE_TOO_SMALL"));
+    EXPECT_FALSE(has(a.reasons, "NO_DOCUMENT"));
+    EXPECT_FALSE(has(a.reasons, "DOCUMENT_EXPIRED")); // the generator's default expiry is 2034
+    EXPECT_EQ(a.format, c.type == IdDocumentType::TD1 ? "TD1" : "TD3");
+    if (a.mrz) {
+        EXPECT_TRUE(a.mrz->all_checks_valid);
+        EXPECT_EQ(a.mrz->lines, doc.document.mrz);
+    }
+    EXPECT_EQ(a.expired, std::optional<bool>(false));
+}
+
+} // namespace
+
+TEST(DocumentAnalyzer, FlatGeneratedDocumentsAreDocumentsWithTheirPortrait) {
+    FACEGATE_REQUIRE_MODELS();
+    for (const auto& c : kCases) {
+        auto doc = generator().generate(source(c.sample).portrait, {}, {.type = c.type}, {}, c.seed);
+        DocumentAnalysis a = analyzer().analyze(test::encode(doc.document.bgr, ".png"), kToday);
+        expect_document(a, c, doc, "flat");
+        if (!a.portrait) continue;
+        // the portrait, not the ghost image: its centre lies in the portrait's printed rectangle
+        cv::Rect2f printed(doc.document.portrait);
+        EXPECT_TRUE(printed.contains(centre(a.portrait->box.rect))) << label(c) << ": " << a.portrait->box.rect;
+    }
+}
+
+TEST(DocumentAnalyzer, PhotographedGeneratedDocumentsAreDocumentsWithTheirPortraitAndOutline) {
+    FACEGATE_REQUIRE_MODELS();
+    for (const auto& c : kCases) {
+        auto doc = generator().generate(source(c.sample).portrait, {}, {.type = c.type}, {}, c.seed);
+        DocumentAnalysis a = analyzer().analyze(doc.capture.jpeg, kToday);
+        expect_document(a, c, doc, "photographed");
+        EXPECT_TRUE(a.outline_found) << label(c);
+        for (size_t i = 0; i < 4 && a.outline_found; ++i) {
+            cv::Point2f d = a.outline[i] - doc.capture.corners[i];
+            EXPECT_LT(std::hypot(d.x, d.y), 12) << label(c) << " corner " << i;
+        }
+        if (!a.portrait) continue;
+        const cv::Rect& p = doc.document.portrait;
+        std::vector<cv::Point2f> printed = {map_to_capture(doc.capture, cv::Point2f(float(p.x), float(p.y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.br().x), float(p.y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.br().x), float(p.br().y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.x), float(p.br().y)))};
+        EXPECT_GT(cv::pointPolygonTest(printed, centre(a.portrait->box.rect), false), 0)
+            << label(c) << ": the portrait's box " << a.portrait->box.rect << " is not on the printed portrait";
+    }
+}
+
+TEST(DocumentAnalyzer, AnExpiredDocumentSaysSo) {
+    FACEGATE_REQUIRE_MODELS();
+    IdDocumentFields fields;
+    fields.expiry_date = "200131";
+    auto doc = generator().generate(source(1).portrait, fields, {.type = IdDocumentType::TD3}, {}, 7);
+    DocumentAnalysis a = analyzer().analyze(test::encode(doc.document.bgr, ".png"), kToday);
+    ASSERT_TRUE(a.mrz.has_value()) << joined(a.reasons);
+    EXPECT_EQ(a.expired, std::optional<bool>(true));
+    EXPECT_TRUE(has(a.reasons, "DOCUMENT_EXPIRED"));
+    // expiry is a reason, not a doubt about the document
+    EXPECT_GE(a.document_confidence, 90);
+    // the same document the day before it expired
+    DocumentAnalysis earlier = analyzer().analyze(doc.document.bgr, {std::chrono::year(2020), std::chrono::month(1), std::chrono::day(31)});
+    EXPECT_EQ(earlier.expired, std::optional<bool>(false));
+}
+
+TEST(DocumentAnalyzer, ATinyPortraitIsTooSmall) {
+    FACEGATE_REQUIRE_MODELS();
+    // 3 px/mm: the TD3 portrait is 105 px wide, its face narrower than 60 px
+    auto doc = generator().generate(source(2).portrait, {}, {.type = IdDocumentType::TD3, .px_per_mm = 3}, {}, 8);
+    cv::Mat framed(doc.document.bgr.rows * 2, doc.document.bgr.cols * 2, CV_8UC3, cv::Scalar(60, 70, 80));
+    doc.document.bgr.copyTo(framed(cv::Rect(doc.document.bgr.cols / 2, doc.document.bgr.rows / 2, doc.document.bgr.cols, doc.document.bgr.rows)));
+    DocumentAnalysis a = analyzer().analyze(framed, kToday);
+    if (!a.portrait) GTEST_SKIP() << "the face engine finds no face this small: " << joined(a.reasons);
+    EXPECT_TRUE(has(a.reasons, "FACE_TOO_SMALL")) << joined(a.reasons) << " face " << a.portrait->quality.face_width_px;
+}
+
+TEST(DocumentAnalyzer, ASecondPersonOnTheDocumentIsMultipleFaces) {
+    FACEGATE_REQUIRE_MODELS();
+    auto doc = generator().generate(source(3).portrait, {}, {.type = IdDocumentType::TD3}, {}, 9);
+    // another person's portrait, as large as the holder's, pasted over the printed fields
+    auto other = generator().generate(source(5).portrait, {}, {.type = IdDocumentType::TD3}, {}, 10);
+    cv::Mat page = doc.document.bgr.clone();
+    cv::Rect p = doc.document.portrait;
+    cv::Rect target(page.cols / 2 - p.width / 2, p.y, p.width, p.height);
+    other.document.bgr(other.document.portrait).copyTo(page(target));
+    DocumentAnalysis a = analyzer().analyze(page, kToday);
+    EXPECT_TRUE(has(a.reasons, "MULTIPLE_FACES")) << joined(a.reasons);
+}
+
+TEST(DocumentAnalyzer, ADocumentWithoutItsPortraitHasNoFace) {
+    FACEGATE_REQUIRE_MODELS();
+    auto doc = generator().generate(source(4).portrait, {}, {.type = IdDocumentType::TD3, .ghost_portrait = false}, {}, 11);
+    cv::Mat page = doc.document.bgr.clone();
+    cv::rectangle(page, doc.document.portrait, cv::Scalar(235, 235, 235), cv::FILLED);
+    DocumentAnalysis a = analyzer().analyze(page, kToday);
+    EXPECT_FALSE(a.portrait.has_value());
+    EXPECT_TRUE(has(a.reasons, "NO_FACE")) << joined(a.reasons);
+    EXPECT_FALSE(has(a.reasons, "NO_DOCUMENT")) << "the MRZ and the text still make it a document";
+}
+
+TEST(DocumentAnalyzer, IsSafeToCallFromSeveralThreads) {
+    FACEGATE_REQUIRE_MODELS();
+    auto doc = generator().generate(source(1).portrait, {}, {.type = IdDocumentType::TD1}, {}, 12);
+    DocumentAnalysis alone = analyzer().analyze(doc.capture.jpeg, kToday);
+    std::vector<std::future<DocumentAnalysis>> runs;
+    for (int i = 0; i < 4; ++i) {
+        runs.push_back(std::async(std::launch::async, [&] { return analyzer().analyze(doc.capture.jpeg, kToday); }));
+    }
+    for (auto& run : runs) {
+        DocumentAnalysis a = run.get();
+        EXPECT_EQ(a.document_confidence, alone.document_confidence);
+        EXPECT_EQ(a.reasons, alone.reasons);
+        EXPECT_EQ(a.format, alone.format);
+        ASSERT_EQ(a.portrait.has_value(), alone.portrait.has_value());
+        if (a.portrait) {
+            EXPECT_EQ(a.portrait->embedding, alone.portrait->embedding);
+        }
+    }
+}
+
+#else
+
+TEST(DocumentAnalyzer, GeneratedDocuments) {
+    GTEST_SKIP() << "tools/id_document (the synthetic document generator) is not in this tree";
+}
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+// the document analyzer on real pictures of ../shared/data: the ICAO specimen documents are documents
+// (MRZ read with every check digit, TD2/TD3, expired in 2012, portrait found); no photo of people is.
+// DocumentConfidence.Distribution prints the table of docs/documents.md. skipped, saying so, when
+// ../shared/data is absent.
+#include "document/document_analyzer.h"
+#include "test_support.h"
+
+#if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
+#include "id_document/id_document_generator.h"
+#endif
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+using namespace facegate;
+using facegate::test::read_file;
+using facegate::test::shared_engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr AnalyzeOptions kBoxesOnly{.embeddings = false, .liveness = false, .attributes = false, .max_faces = 100};
+constexpr std::chrono::year_month_day kToday{std::chrono::year(2025), std::chrono::month(6), std::chrono::day(1)};
+
+const DocumentAnalyzer& analyzer() {
+    static DocumentAnalyzer a(shared_engine());
+    return a;
+}
+
+bool has(const std::vector<std::string>& reasons, std::string_view code) {
+    return std::find(reasons.begin(), reasons.end(), code) != reasons.end();
+}
+
+std::string joined(const std::vector<std::string>& reasons) {
+    std::string out;
+    for (const auto& r : reasons) out += r + " ";
+    return out;
+}
+
+std::vector<fs::path> files_under(const fs::path& dir) {
+    std::vector<fs::path> out;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) out.push_back(entry.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string evidence_line(const DocumentEvidence& e) {
+    char line[256];
+    std::snprintf(line, sizeof line, "outline %d (%.2f) band %d parsed %d checks %.2f portrait %d (placed %.2f printed %.2f) text %d",
+                  e.outline_found, e.outline_score, e.mrz_band_found, e.mrz_parsed, e.mrz_checks_valid, e.portrait_found,
+                  e.portrait_placement, e.portrait_printed, e.text_glyphs);
+    return line;
+}
+
+} // namespace
+
+TEST(DocumentSpecimens, AreDocumentsWithAValidMrzAndAPortrait) {
+    FACEGATE_REQUIRE_MODELS();
+    FACEGATE_REQUIRE_SHARED_DATA();
+    auto files = files_under(test::shared_dir() / "documents");
+    ASSERT_EQ(files.size(), 4u);
+    for (const auto& file : files) {
+        SCOPED_TRACE(file.string());
+        DocumentAnalysis a = analyzer().analyze(read_file(file), kToday);
+        SCOPED_TRACE(evidence_line(a.evidence));
+        EXPECT_GE(a.document_confidence, 90);
+        bool td2 = file.filename().string().find("td2") != std::string::npos;
+        EXPECT_EQ(a.format, td2 ? "TD2" : "TD3");
+        ASSERT_TRUE(a.mrz.has_value()) << joined(a.reasons);
+        EXPECT_TRUE(a.mrz->all_checks_valid);
+        EXPECT_EQ(a.mrz->fields.surname, "ERIKSSON");
+        EXPECT_EQ(a.mrz->fields.expiry_date, "120415");
+        EXPECT_EQ(a.expired, std::optional<bool>(true)); // 15 April 2012
+        EXPECT_TRUE(has(a.reasons, "DOCUMENT_EXPIRED"));
+        ASSERT_TRUE(a.portrait.has_value()) << joined(a.reasons);
+        EXPECT_FALSE(a.portrait->embedding.empty());
+        // the portrait is on the left third of the page
+        EXPECT_LT(a.portrait->box.rect.x + a.portrait->box.rect.width / 2, a.image_width / 3.f);
+        for (const char* face_reason : {"NO_FACE", "MULTIPLE_FACES", "FACE_TOO_SMALL", "LOW_QUALITY", "NO_DOCUMENT"}) {
+            EXPECT_FALSE(has(a.reasons, face_reason)) << face_reason;
+        }
+    }
+}
+
+TEST(DocumentSpecimens, NoPhotoOfPeopleIsADocument) {
+    FACEGATE_REQUIRE_MODELS();
+    FACEGATE_REQUIRE_SHARED_DATA();
+    for (const auto& file : files_under(test::shared_dir() / "faces")) {
+        DocumentAnalysis a = analyzer().analyze(read_file(file), kToday);
+        EXPECT_LE(a.document_confidence, 20) << file << ": " << evidence_line(a.evidence);
+        EXPECT_FALSE(a.mrz.has_value()) << file;
+    }
+}
+
+// documentConfidence over documents and non-documents, min / median / max, and the time per stage of
+// analyze() on the photographed documents (1600x1200 JPEGs): the tables of docs/documents.md.
+// prints only; the thresholds are asserted by the tests above.
+TEST(DocumentConfidence, Distribution) {
+    FACEGATE_REQUIRE_MODELS();
+    FACEGATE_REQUIRE_SHARED_DATA();
+    std::map<std::string, std::vector<float>> groups;
+    std::vector<DocumentTimings> timings;
+    auto add = [&](const std::string& group, std::span<const uint8_t> bytes, DocumentTimings* t = nullptr) {
+        DocumentAnalysis a = analyzer().analyze(bytes, kToday, t);
+        groups[group].push_back(a.document_confidence);
+    };
+    for (const auto& file : files_under(test::shared_dir() / "documents")) add("documents: specimens (4)", read_file(file));
+#if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
+    IdDocumentGenerator generator;
+    for (int sample = 1; sample <= 6; ++sample) {
+        auto bytes = read_file(test::samples_dir() / ("sample" + std::to_string(sample) + ".jpg"));
+        auto faces = shared_engine().analyze_bytes(bytes, kBoxesOnly);
+        if (faces.faces.empty()) continue;
+        auto portrait = portrait_source(bytes, faces.faces.front().box.rect);
+        for (IdDocumentType type : {IdDocumentType::TD1, IdDocumentType::TD3}) {
+            for (uint32_t seed = 0; seed < 2; ++seed) {
+                auto doc = generator.generate(portrait, {}, {.type = type}, {}, uint32_t(100 * sample + 10 * int(type) + seed));
+                add("documents: generated, flat", test::encode(doc.document.bgr, ".png"));
+                DocumentTimings t;
+                add("documents: generated, photographed", doc.capture.jpeg, &t);
+                timings.push_back(t);
+            }
+        }
+    }
+#endif
+    for (const auto& file : files_under(test::shared_dir() / "faces")) add("non-documents: ../shared/data/faces", read_file(file));
+    for (const auto& file : files_under(test::samples_dir())) add("non-documents: testdata/samples", read_file(file));
+
+    std::printf("\n| set | n | min | median | max |\n| --- | --- | --- | --- | --- |\n");
+    for (auto& [name, values] : groups) {
+        std::sort(values.begin(), values.end());
+        std::printf("| %s | %zu | %.1f | %.1f | %.1f |\n", name.c_str(), values.size(), values.front(),
+                    values[values.size() / 2], values.back());
+    }
+    if (!timings.empty()) {
+        auto median = [&](double DocumentTimings::*stage) {
+            std::vector<double> v;
+            for (const auto& t : timings) v.push_back(t.*stage);
+            std::sort(v.begin(), v.end());
+            return v[v.size() / 2];
+        };
+        std::printf("\nanalyze() of %zu photographed documents (1600x1200 JPEG), median ms per stage:\n", timings.size());
+        std::printf("| decode | faces | locate | portrait | mrz | text | total |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+        std::printf("| %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", median(&DocumentTimings::decode),
+                    median(&DocumentTimings::faces), median(&DocumentTimings::locate), median(&DocumentTimings::portrait),
+                    median(&DocumentTimings::mrz), median(&DocumentTimings::text), median(&DocumentTimings::total));
+    }
+}

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: MIT
+"""register (sign-up) and verify (sign-in) over real HTTP: documents made from one photo of a person,
+selfies from another photo of them and of other people"""
+import base64
+import uuid
+
+import pytest
+
+
+def fresh():
+    return f"flows-{uuid.uuid4().hex[:10]}"
+
+
+def test_register_generated_passport_is_accepted_with_its_mrz(flows, images):
+    collection = fresh()
+    r = flows.register(collection, "ana@example.com", images["doc_a"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["decision"] == "accepted", body
+    assert body["documentConfidence"] >= 90
+    assert body["existingSearchConfidence"] == 0 and body["existingExternalId"] is None
+    assert body["indexed"] is True and len(body["faceId"]) == 36
+    doc = body["document"]
+    assert doc["format"] == "TD3"
+    assert doc["mrz"]["checkDigitsValid"] is True
+    fields = doc["mrz"]["fields"]
+    assert fields["surname"] == "ERIKSSON" and fields["givenNames"] == "ANNA MARIA"
+    assert fields["expiryDate"] == "2034-12-31"
+    assert doc["expired"] is False
+    assert body["reasons"] == []
+
+
+def test_register_id_card_reads_td1(flows, images):
+    body = flows.register(fresh(), "ana", images["doc_a_card"]).json()
+    assert body["decision"] == "accepted", body
+    assert body["document"]["format"] == "TD1"
+    assert body["document"]["mrz"]["checkDigitsValid"] is True
+
+
+def test_verify_same_person_other_photo_matches(flows, images):
+    collection = fresh()
+    assert flows.register(collection, "ana@example.com", images["doc_a"]).json()["indexed"]
+    body = flows.verify(collection, "ana@example.com", images["selfie_a"], requireLiveness=False).json()
+    assert body["externalIdMatched"] is True
+    assert body["confidence"] >= 80, body
+    assert body["decision"] == "accepted", body
+    assert body["topMatch"]["externalId"] == "ana@example.com"
+    assert set(body["quality"]) >= {"brightness", "sharpness", "pose", "eyesOpen"}
+    assert 0 <= body["liveness"]["score"] <= 100
+
+
+def test_verify_other_person_is_rejected(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana@example.com", images["doc_a"])
+    for selfie in ("selfie_b", "selfie_c"):
+        body = flows.verify(collection, "ana@example.com", images[selfie], requireLiveness=False).json()
+        assert body["externalIdMatched"] is True
+        assert body["confidence"] < 80, body
+        assert body["decision"] == "rejected"
+        assert "LOW_CONFIDENCE" in body["reasons"]
+
+
+def test_printed_portrait_is_not_live(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana@example.com", images["doc_a"])
+    body = flows.verify(collection, "ana@example.com", images["doc_a"]).json()
+    assert body["liveness"]["live"] is False, body
+    assert "NOT_LIVE" in body["reasons"]
+    assert body["decision"] == "rejected"
+
+
+def test_same_face_under_another_identifier_is_an_existing_user(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana@example.com", images["doc_a"])
+    body = flows.register(collection, "someone-else", images["doc_a_card"]).json()
+    assert body["decision"] == "existing_user", body
+    assert body["existingSearchConfidence"] > 80
+    assert body["existingExternalId"] == "ana@example.com"
+    assert "DUPLICATE_FACE" in body["reasons"]
+    assert body["indexed"] is False and body["faceId"] is None
+
+
+def test_other_person_is_not_a_duplicate(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana@example.com", images["doc_a"])
+    body = flows.register(collection, "erik", images["doc_b"]).json()
+    assert body["decision"] == "accepted", body
+    assert body["existingSearchConfidence"] < 80
+    assert body["existingExternalId"] == "ana@example.com"
+
+
+def test_expired_document_is_rejected_unless_the_policy_allows(flows, images):
+    collection = fresh()
+    body = flows.register(collection, "ana", images["doc_a_expired"]).json()
+    assert body["document"]["expired"] is True
+    assert "DOCUMENT_EXPIRED" in body["reasons"]
+    assert body["decision"] == "rejected" and body["indexed"] is False
+    body = flows.register(collection, "ana", images["doc_a_expired"], allowExpired="true").json()
+    assert body["decision"] == "accepted" and body["indexed"] is True
+
+
+def test_selfie_is_not_a_document(flows, images):
+    collection = fresh()
+    body = flows.register(collection, "ana", images["selfie_a"]).json()
+    assert body["documentConfidence"] <= 20, body
+    assert body["decision"] == "rejected"
+    assert body["indexed"] is False
+    assert "LOW_DOCUMENT_CONFIDENCE" in body["reasons"]
+    # the cloud connector's behaviour: index anyway, the flow decides
+    body = flows.register(collection, "ana", images["selfie_a"], index="always").json()
+    assert body["decision"] == "rejected" and body["indexed"] is True
+
+
+def test_json_bodies_and_unicode_identifiers(flows, images, admin):
+    collection = fresh()
+    ident = "Ана+1@пример.рф"
+    with open(images["doc_a"], "rb") as f:
+        document = base64.b64encode(f.read()).decode()
+    r = flows.session.post(f"{flows.endpoint}/v1/register",
+                           json={"collectionId": collection, "externalId": ident, "document": document}, timeout=120)
+    assert r.status_code == 200 and r.json()["externalId"] == ident and r.json()["indexed"]
+    with open(images["selfie_a"], "rb") as f:
+        selfie = "data:image/jpeg;base64," + base64.b64encode(f.read()).decode()
+    r = flows.session.post(f"{flows.endpoint}/v1/verify", json={"collectionId": collection, "externalId": ident,
+                                                                "selfie": selfie, "requireLiveness": False}, timeout=120)
+    assert r.status_code == 200 and r.json()["externalIdMatched"] and r.json()["confidence"] >= 80, r.text
+    users = admin.get(f"/v1/collections/{collection}/users").json()["users"]
+    assert [u["externalId"] for u in users] == [ident]
+
+
+def test_long_identifier_in_another_script_round_trips(flows, images, admin):
+    collection = fresh()
+    ident = "ж" * 127  # 254 bytes of UTF-8: too long escaped, stored under an alias
+    assert flows.register(collection, ident, images["doc_a"]).json()["indexed"]
+    users = admin.get(f"/v1/collections/{collection}/users").json()["users"]
+    assert users[0]["externalId"] == ident
+    body = flows.verify(collection, ident, images["selfie_a"], requireLiveness=False).json()
+    assert body["externalIdMatched"] and body["topMatch"]["externalId"] == ident
+
+
+def test_unknown_external_id(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana", images["doc_a"])
+    body = flows.verify(collection, "nobody", images["selfie_a"], requireLiveness=False).json()
+    assert body["externalIdMatched"] is False and body["confidence"] == 0
+    assert "UNKNOWN_EXTERNAL_ID" in body["reasons"] and body["decision"] == "rejected"
+    # whom the face is most like: the flow can flag it
+    assert body["topMatch"]["externalId"] == "ana"
+    assert "BETTER_MATCH_OTHER_USER" in body["reasons"]
+
+
+def test_policy_overrides(flows, images):
+    collection = fresh()
+    flows.register(collection, "ana", images["doc_a"])
+    body = flows.verify(collection, "ana", images["selfie_a"], requireLiveness=False, minConfidence=100).json()
+    assert body["decision"] == "rejected" and body["policy"]["minConfidence"] == 100
+    body = flows.register(collection, "ana2", images["doc_b"], minDocumentConfidence=100).json()
+    assert body["policy"]["minDocumentConfidence"] == 100

@@ -1,0 +1,424 @@
+// facegate's pages in a real browser (Debian's chromium, driven by playwright-core), against a real
+// `facegate serve` on loopback: sign-up with a generated ID document, sign-in with the fake camera
+// showing another photo of the same person and then someone else, a second sign-up with the same face,
+// and the console listing and erasing the user. Screenshots of every step go to FACEGATE_SCREENSHOT_DIR.
+//
+//   FACEGATE_BIN=build/bin/facegate MAKE_ID_DOCUMENT_BIN=build/bin/make_id_document node --test tests/web/browser.test.mjs
+//
+// Environment: FACEGATE_BIN and MAKE_ID_DOCUMENT_BIN (required), FACEGATE_SAMPLES_DIR (default
+// testdata/samples), FACEGATE_SCREENSHOT_DIR (default BUILD/tests/web/screenshots, BUILD being
+// FACEGATE_BUILD_DIR or the directory above FACEGATE_BIN's bin/), FACEGATE_CHROMIUM (default
+// /usr/bin/chromium), FACEGATE_REQUIRE_BROWSER=1 (fail, rather than skip, when something is missing).
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+const CHROMIUM = env.FACEGATE_CHROMIUM || '/usr/bin/chromium';
+const FACEGATE_BIN = env.FACEGATE_BIN || '';
+const MAKE_ID_DOCUMENT_BIN = env.MAKE_ID_DOCUMENT_BIN || '';
+const SAMPLES = env.FACEGATE_SAMPLES_DIR || path.join(here, '..', '..', 'testdata', 'samples');
+const BUILD_DIR = env.FACEGATE_BUILD_DIR || (FACEGATE_BIN ? path.dirname(path.dirname(path.resolve(FACEGATE_BIN))) : '');
+const SCREENSHOTS = env.FACEGATE_SCREENSHOT_DIR || (BUILD_DIR ? path.join(BUILD_DIR, 'tests', 'web', 'screenshots') : '');
+
+// the people of the sample photos (testdata/samples, checked by eye; see tests/compat/README.md):
+// the largest face of sample1 (the woman on the right) and of sample3 (the woman in the middle) are the
+// same woman; sample5's woman on the right is someone else. Crops (ffmpeg crop=W:H:X:Y) keep one face each.
+const FACES = {
+  ana_document: { sample: 'sample3.jpg', crop: '520:700:940:40' },
+  ana_camera: { sample: 'sample1.jpg', crop: '600:800:1250:0' },
+  other_camera: { sample: 'sample5.jpg', crop: '500:700:1330:200' },
+};
+
+const ANA = 'ana.müller+web@example.com'; // not ASCII, with '+' and '@': exercises the external ID encoding
+const ANA_AGAIN = 'ana.second@example.com';
+const DEMO = 'demo';
+
+function whatIsMissing() {
+  const missing = [];
+  if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
+  if (!fs.existsSync(path.join(here, 'node_modules', 'playwright-core', 'package.json'))) {
+    missing.push('tests/web/node_modules (npm ci in tests/web)');
+  }
+  if (!FACEGATE_BIN || !fs.existsSync(FACEGATE_BIN)) missing.push(`FACEGATE_BIN (${FACEGATE_BIN || 'unset'})`);
+  if (!MAKE_ID_DOCUMENT_BIN || !fs.existsSync(MAKE_ID_DOCUMENT_BIN)) {
+    missing.push(`MAKE_ID_DOCUMENT_BIN (${MAKE_ID_DOCUMENT_BIN || 'unset'})`);
+  }
+  for (const { sample } of Object.values(FACES)) {
+    if (!fs.existsSync(path.join(SAMPLES, sample))) missing.push(`${path.join(SAMPLES, sample)} (scripts/setup.sh fetches it)`);
+  }
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+  } catch {
+    missing.push('ffmpeg (apt-get install ffmpeg)');
+  }
+  return [...new Set(missing)];
+}
+
+const missing = whatIsMissing();
+if (missing.length && env.FACEGATE_REQUIRE_BROWSER === '1') {
+  throw new Error(`the browser tests cannot run: missing ${missing.join(', ')}`);
+}
+
+// ---- fixtures: face crops, the fake camera's y4m files, ID documents ----
+
+function ffmpeg(args) {
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function cropFace(name, work) {
+  const { sample, crop } = FACES[name];
+  const out = path.join(work, `${name}.jpg`);
+  ffmpeg(['-i', path.join(SAMPLES, sample), '-vf', `crop=${crop}`, '-q:v', '2', out]);
+  return out;
+}
+
+// the fake camera plays this file in a loop (fixed per browser launch)
+function cameraFile(photo, work) {
+  const out = path.join(work, `${path.basename(photo, '.jpg')}.y4m`);
+  ffmpeg(['-loop', '1', '-i', photo, '-vf',
+    'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,format=yuv420p',
+    '-t', '2', '-r', '15', out]);
+  return out;
+}
+
+function makeDocument(photo, work, seed, fields) {
+  const out = path.join(work, `document-${seed}.jpg`);
+  const args = ['--photo', photo, '--type', 'td3', '--out', out, '--seed', String(seed)];
+  for (const [option, value] of Object.entries(fields)) args.push(`--${option}`, value);
+  const printed = execFileSync(MAKE_ID_DOCUMENT_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return { file: out, ...JSON.parse(printed) };
+}
+
+// ---- the server ----
+
+function startServer(dataDir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(FACEGATE_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`facegate serve did not start within 180 s:\n${log}`));
+    }, 180000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const match = log.match(/facegate: listening on (http:\/\/\S+)/);
+      if (match && timer) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], log: () => log });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`facegate serve exited (${code}):\n${log}`));
+    });
+  });
+}
+
+async function stopServer(server) {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  const timeout = setTimeout(() => server.child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timeout);
+}
+
+// ---- the browser ----
+
+let playwright;
+
+async function launch(camera) {
+  return playwright.chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${camera}`, '--disable-background-networking', '--disable-component-update',
+      '--no-first-run'],
+  });
+}
+
+// a page that remembers what went wrong in it: script errors and console errors (CSP violations among them)
+async function openPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(`console: ${message.text()}`);
+  });
+  page.setDefaultTimeout(30000);
+  return page;
+}
+
+async function closePage(page) {
+  const problems = page.problems;
+  await page.context().close();
+  assert.deepEqual(problems, [], 'errors in the page');
+}
+
+let shotNumber = 0;
+async function screenshot(page, name) {
+  shotNumber += 1;
+  const file = path.join(SCREENSHOTS, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// the flows' long step: the server reads the document or the selfie (models on 2 cores)
+const RESULT_TIMEOUT = 120000;
+
+async function resultOf(page) {
+  const result = page.locator('#result[data-decision]');
+  await result.waitFor({ timeout: RESULT_TIMEOUT });
+  await page.locator('#step-result').waitFor({ state: 'visible' });
+  return {
+    decision: await result.getAttribute('data-decision'),
+    title: (await page.locator('[data-result-title]').innerText()).trim(),
+    reasons: await page.locator('#result [data-reason]').evaluateAll((items) => items.map((li) => li.dataset.reason)),
+    text: await result.innerText(),
+  };
+}
+
+async function gaugeValue(page, metric) {
+  return Number(await page.locator(`#result .gauge[data-metric="${metric}"]`).getAttribute('data-value'));
+}
+
+async function signUp(page, base, identifier, documentFile, shotName) {
+  const response = await page.goto(`${base}/signup`);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()['content-security-policy'] || '', /^default-src 'self'/);
+  await page.getByLabel('E-mail, phone number or username').fill(identifier);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Upload your ID document' }).waitFor();
+  await page.getByLabel('Choose a photo of your document').setInputFiles(documentFile);
+  await page.locator('#document-preview').waitFor({ state: 'visible' });
+  if (shotName) await screenshot(page, shotName);
+  await page.getByRole('button', { name: 'Check my document' }).click();
+  return resultOf(page);
+}
+
+async function signIn(page, base, identifier, shotName) {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('E-mail, phone number or username').fill(identifier);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // the fake camera is live once the button is enabled (a frame has arrived)
+  await page.locator('#capture[data-ready]').waitFor();
+  await page.waitForFunction(() => document.querySelector('#camera-preview').videoWidth > 0);
+  if (shotName) await screenshot(page, shotName);
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  return resultOf(page);
+}
+
+// ---- the scenario ----
+
+describe('facegate in a browser', { skip: missing.length ? `missing ${missing.join(', ')}` : false }, () => {
+  let work;
+  let server;
+  let base;
+  let adminKey;
+  let documents;
+  let cameras;
+  let anaBrowser; // camera: another photo of the woman on the document
+  let otherBrowser; // camera: someone else
+
+  before(async () => {
+    playwright = await import('playwright-core');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'facegate-web-'));
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const old of fs.readdirSync(SCREENSHOTS)) if (old.endsWith('.png')) fs.rmSync(path.join(SCREENSHOTS, old));
+
+    const faces = Object.fromEntries(Object.keys(FACES).map((name) => [name, cropFace(name, work)]));
+    cameras = { ana: cameraFile(faces.ana_camera, work), other: cameraFile(faces.other_camera, work) };
+    // two passports of the same woman: the second sign-up must find her face already registered
+    const person = { surname: 'MULLER', 'given-names': 'ANA', nationality: 'UTO', 'issuing-state': 'UTO',
+      birth: '900412', expiry: '341231', sex: 'F' };
+    documents = {
+      first: makeDocument(faces.ana_document, work, 11, { ...person, number: 'X12345678' }),
+      second: makeDocument(faces.ana_document, work, 12, { ...person, 'given-names': 'ANNA', number: 'Y87654321' }),
+    };
+
+    const dataDir = path.join(work, 'data');
+    fs.mkdirSync(dataDir);
+    const created = execFileSync(FACEGATE_BIN, ['keys', 'create', '--kind', 'api', '--scope', 'admin', '--data', dataDir],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    adminKey = JSON.parse(created).apiKey;
+    assert.ok(adminKey, `no apiKey in ${created}`);
+    server = await startServer(dataDir);
+    base = server.url;
+
+    anaBrowser = await launch(cameras.ana);
+    otherBrowser = await launch(cameras.other);
+  });
+
+  after(async () => {
+    await anaBrowser?.close();
+    await otherBrowser?.close();
+    await stopServer(server);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    console.log(`screenshots: ${SCREENSHOTS}`);
+  });
+
+  test('the start page links to the two flows and the console', async () => {
+    const page = await openPage(anaBrowser);
+    const response = await page.goto(`${base}/`);
+    assert.equal(response.status(), 200);
+    const headers = response.headers();
+    assert.match(headers['content-security-policy'], /default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:/);
+    assert.equal(headers['x-content-type-options'], 'nosniff');
+    assert.ok(headers['cache-control']);
+    for (const [name, href] of [['Sign up', '/signup'], ['Sign in', '/signin'], ['Console', '/admin']]) {
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })
+        .getAttribute('href'), href);
+    }
+    await screenshot(page, 'start-page');
+    await closePage(page);
+  });
+
+  test('1. sign-up with an ID document: accepted, with the fields read from the MRZ', async () => {
+    const page = await openPage(anaBrowser);
+    const result = await signUp(page, base, ANA, documents.first.file, 'signup-document-chosen');
+    await screenshot(page, 'signup-accepted');
+    assert.equal(result.decision, 'accepted', `sign-up refused: ${result.text}`);
+    assert.equal(result.title, 'You are signed up');
+    const field = (key) => page.locator(`#result [data-field="${key}"]`).innerText();
+    assert.equal(await field('surname'), documents.first.fields.surname);
+    assert.equal(await field('givenNames'), documents.first.fields.given_names);
+    assert.equal(await field('documentNumber'), documents.first.fields.document_number);
+    assert.equal(await field('checkDigitsValid'), 'All correct');
+    assert.ok((await gaugeValue(page, 'documentConfidence')) > 0);
+    assert.ok(await page.locator('#result .gauge[data-metric="existingSearchConfidence"]').isVisible());
+    await closePage(page);
+  });
+
+  test('2. sign-in with another photo of the same person: accepted', async () => {
+    const page = await openPage(anaBrowser);
+    const result = await signIn(page, base, ANA, 'signin-camera');
+    await screenshot(page, 'signin-accepted');
+    assert.equal(result.decision, 'accepted', `sign-in refused: ${result.text}`);
+    assert.equal(result.title, 'Welcome back');
+    assert.ok((await gaugeValue(page, 'confidence')) >= 80);
+    await closePage(page);
+  });
+
+  test("3. sign-in with someone else's face: rejected, with the reason shown", async () => {
+    const page = await openPage(otherBrowser);
+    const result = await signIn(page, base, ANA, 'signin-someone-else-camera');
+    await screenshot(page, 'signin-someone-else-rejected');
+    assert.equal(result.decision, 'rejected');
+    assert.equal(result.title, 'We could not confirm it is you');
+    assert.ok(result.reasons.length > 0, 'no reason shown');
+    assert.ok(result.reasons.some((r) => ['LOW_CONFIDENCE', 'BETTER_MATCH_OTHER_USER'].includes(r)),
+      `reasons: ${result.reasons}`);
+    assert.match(result.text, /did not match|matches someone else/);
+    await closePage(page);
+  });
+
+  test('4. a second sign-up with the same face under another identifier: already registered', async () => {
+    const page = await openPage(anaBrowser);
+    const result = await signUp(page, base, ANA_AGAIN, documents.second.file);
+    await screenshot(page, 'signup-already-registered');
+    assert.equal(result.decision, 'existing_user', `decision: ${result.text}`);
+    assert.equal(result.title, 'You are already registered');
+    // whose face it is stays on the server: the page must not name the other identifier
+    assert.ok(!result.text.includes(ANA), 'the page shows the other identifier');
+    await closePage(page);
+  });
+
+  test('5. the console lists the user and erases them; a sign-in afterwards fails', async () => {
+    const page = await openPage(anaBrowser);
+    await page.goto(`${base}/admin`);
+    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    const demoRow = page.locator(`#collections-table tr[data-collection="${DEMO}"]`);
+    await demoRow.waitFor();
+    const cells = await demoRow.locator('td').allInnerTexts();
+    assert.ok(Number(cells[1]) >= 1 && Number(cells[2]) >= 1, `demo row: ${cells}`);
+    await page.locator('#audit-table').waitFor();
+    await page.locator('#policy-body > dl').waitFor();
+    await screenshot(page, 'admin-console');
+    // the key stays in this tab's sessionStorage only
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.deepEqual((await page.context().cookies()).filter((c) => c.value.includes(adminKey)), []);
+
+    // users by prefix, then the user's faces
+    await page.locator('#users-collection').selectOption(DEMO);
+    await page.getByLabel('External ID starts with').fill('ana.m');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const userRow = page.locator('#users-table tbody tr').filter({ hasText: ANA });
+    await userRow.waitFor();
+    assert.equal(await page.locator('#users-table tbody tr').count(), 1, 'the prefix should match one user');
+    await page.getByRole('button', { name: `Faces of ${ANA}` }).click();
+    await page.locator('#faces-table tbody tr').first().waitFor();
+    assert.match(await page.locator('#faces-table').innerText(), /from the left/);
+    await screenshot(page, 'admin-user-faces');
+
+    // the audit log filtered: her verifies
+    await page.locator('#audit-external-id').fill(ANA);
+    await page.locator('#audit-action').selectOption('verify');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr')]
+      .every((tr) => tr.dataset.action === 'verify'));
+    const decisions = await page.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.decision));
+    assert.ok(decisions.includes('accepted') && decisions.includes('rejected'), `verify decisions: ${decisions}`);
+    await screenshot(page, 'admin-audit-filtered');
+
+    // erase, through the confirm step
+    await page.getByRole('button', { name: 'Erase this user…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Erase this user?' });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), new RegExp(ANA.replace(/[.+]/g, '\\$&')));
+    await screenshot(page, 'admin-erase-confirm');
+    await dialog.getByRole('button', { name: 'Erase', exact: true }).click();
+    await page.locator('#console-status.success').waitFor();
+    assert.match(await page.locator('#console-status').innerText(), /Erased .*: 1 face deleted/);
+    await page.waitForFunction((id) => ![...document.querySelectorAll('#users-table tbody tr')]
+      .some((tr) => tr.dataset.externalId === id), ANA);
+    await screenshot(page, 'admin-erased');
+    await closePage(page);
+
+    const again = await openPage(anaBrowser);
+    const result = await signIn(again, base, ANA);
+    await screenshot(again, 'signin-after-erasure-rejected');
+    assert.equal(result.decision, 'rejected');
+    assert.ok(result.reasons.includes('UNKNOWN_EXTERNAL_ID'), `reasons: ${result.reasons}`);
+    assert.match(result.text, /Nobody is registered under this identifier/);
+    await closePage(again);
+  });
+
+  test('the pages fit a phone screen and work from the keyboard', async () => {
+    const page = await openPage(anaBrowser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+      deviceScaleFactor: 2 });
+    for (const [url, name] of [['/', 'phone-start'], ['/signup', 'phone-signup'], ['/admin', 'phone-console']]) {
+      await page.goto(`${base}${url}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${url} scrolls sideways by ${overflow}px on a phone`);
+      await screenshot(page, name);
+    }
+    // a phone is offered its camera for the document
+    await page.goto(`${base}/signup`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.getByLabel('E-mail, phone number or username').focus();
+    await page.keyboard.type(ANA_AGAIN);
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'document-heading');
+    assert.equal(await page.getByLabel('Or take one with your camera').getAttribute('capture'), 'environment');
+
+    await page.goto(`${base}/signin`);
+    await page.getByLabel('E-mail, phone number or username').fill(ANA_AGAIN);
+    await page.keyboard.press('Enter');
+    await page.locator('#capture[data-ready]').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `/signin scrolls sideways by ${overflow}px on a phone`);
+    await screenshot(page, 'phone-signin-camera');
+    await closePage(page);
+  });
+});

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+// the phone: placement, perspective, light, focus, noise and JPEG
+#include "id_document/capture_simulator.h"
+
+#include "common/error.h"
+#include "id_document/smooth_field.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace facegate {
+
+namespace {
+
+using Uniform = std::uniform_real_distribution<double>;
+
+void validate(const cv::Mat& document, float corner_radius, const CaptureOptions& o) {
+    auto fail = [](const char* what) { throw Error(ErrorCode::INVALID_PARAMETER, what); };
+    if (document.empty() || document.type() != CV_8UC3) fail("the document must be an 8-bit BGR image");
+    if (!(corner_radius >= 0 && 2 * corner_radius <= std::min(document.cols, document.rows))) {
+        fail("the corner radius must be 0 to half the document's shorter side");
+    }
+    if (o.output_size.width < 64 || o.output_size.height < 64) fail("the capture must be at least 64x64");
+    if (!(o.min_fill > 0 && o.min_fill <= o.max_fill && o.max_fill <= 1)) fail("fill must satisfy 0 < min <= max <= 1");
+    if (!(o.max_corner_jitter >= 0 && o.max_corner_jitter <= 0.25)) fail("corner jitter must be 0-0.25");
+    if (!(o.max_blur_sigma >= 0 && o.max_blur_sigma <= 10)) fail("blur sigma must be 0-10");
+    if (!(o.max_noise_sigma >= 0 && o.max_noise_sigma <= 50)) fail("noise sigma must be 0-50");
+    if (!(o.min_jpeg_quality >= 1 && o.min_jpeg_quality <= o.max_jpeg_quality && o.max_jpeg_quality <= 100)) {
+        fail("JPEG quality must satisfy 1 <= min <= max <= 100");
+    }
+}
+
+cv::Rect2f bounds(const std::array<cv::Point2f, 4>& quad) {
+    float x0 = quad[0].x, y0 = quad[0].y, x1 = x0, y1 = y0;
+    for (const auto& p : quad) {
+        x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+    }
+    return {x0, y0, x1 - x0, y1 - y0};
+}
+
+// where the document lands: rotated, corners jittered, scaled to fit and placed at random in the frame
+std::array<cv::Point2f, 4> place_document(cv::Size document, const CaptureOptions& o, double rotation_deg,
+                                          double jitter, std::mt19937& rng) {
+    const double width = Uniform(o.min_fill, o.max_fill)(rng) * o.output_size.width;
+    const double height = width * document.height / document.width;
+    const double angle = rotation_deg * CV_PI / 180, c = std::cos(angle), s = std::sin(angle);
+    const cv::Point2d unit[4] = {{-0.5, -0.5}, {0.5, -0.5}, {0.5, 0.5}, {-0.5, 0.5}};
+    Uniform shift(-jitter, jitter);
+    std::array<cv::Point2f, 4> quad;
+    for (int i = 0; i < 4; ++i) {
+        // jitter in the document's own frame, then rotate: like tilting the phone
+        double x = (unit[i].x + shift(rng)) * width, y = (unit[i].y + shift(rng)) * height;
+        quad[size_t(i)] = cv::Point2f(float(x * c - y * s), float(x * s + y * c));
+    }
+    // shrink to leave a margin inside the frame, then choose the centre among the places that fit
+    const float margin = 0.03f * float(std::min(o.output_size.width, o.output_size.height));
+    cv::Rect2f box = bounds(quad);
+    float fit = std::min({1.f, (o.output_size.width - 2 * margin) / box.width, (o.output_size.height - 2 * margin) / box.height});
+    for (auto& p : quad) p *= fit;
+    box = cv::Rect2f(box.x * fit, box.y * fit, box.width * fit, box.height * fit);
+    float cx = float(Uniform(margin - box.x, o.output_size.width - margin - box.br().x)(rng));
+    float cy = float(Uniform(margin - box.y, o.output_size.height - margin - box.br().y)(rng));
+    for (auto& p : quad) p += cv::Point2f(cx, cy);
+    return quad;
+}
+
+// the document's outline in its own pixels: the rectangle, its corners rounded with radius r
+std::vector<cv::Point2f> outline(cv::Size size, float r) {
+    float w = float(size.width), h = float(size.height);
+    if (r < 0.5f) return {{0, 0}, {w, 0}, {w, h}, {0, h}};
+    const cv::Point2f centers[4] = {{w - r, r}, {w - r, h - r}, {r, h - r}, {r, r}};
+    std::vector<cv::Point2f> points;
+    constexpr int kSteps = 8; // per quarter circle
+    for (int corner = 0; corner < 4; ++corner) {
+        for (int i = 0; i <= kSteps; ++i) {
+            double a = (corner - 1 + double(i) / kSteps) * CV_PI / 2; // -90 deg at the top-right, clockwise
+            points.emplace_back(centers[corner] + cv::Point2f(float(std::cos(a)), float(std::sin(a))) * r);
+        }
+    }
+    return points;
+}
+
+// the document's coverage of `roi` (0-255, anti-aliased edges): its outline mapped by `warp` and filled.
+// cheaper than warping a mask image
+cv::Mat coverage(cv::Size document, float corner_radius, const cv::Matx33d& warp, const cv::Rect& roi) {
+    std::vector<cv::Point2f> mapped;
+    cv::perspectiveTransform(outline(document, corner_radius), mapped, cv::Matx33d(warp));
+    constexpr int kShift = 4; // sub-pixel vertices
+    std::vector<cv::Point> polygon;
+    for (const auto& p : mapped) {
+        polygon.emplace_back(cvRound((p.x - roi.x) * (1 << kShift)), cvRound((p.y - roi.y) * (1 << kShift)));
+    }
+    cv::Mat alpha(roi.size(), CV_8UC1, cv::Scalar(0));
+    cv::fillPoly(alpha, std::vector<std::vector<cv::Point>>{polygon}, cv::Scalar(255), cv::LINE_AA, kShift);
+    return alpha;
+}
+
+// pastes `warped` (covering `roi` of the scene) where `alpha` (0-255, anti-aliased at the edges) covers it
+void composite(cv::Mat& scene, const cv::Mat& warped, const cv::Mat& alpha, const cv::Rect& roi) {
+    for (int y = 0; y < roi.height; ++y) {
+        const uchar* a = alpha.ptr<uchar>(y);
+        const cv::Vec3b* w = warped.ptr<cv::Vec3b>(y);
+        cv::Vec3b* s = scene.ptr<cv::Vec3b>(roi.y + y) + roi.x;
+        for (int x = 0; x < roi.width; ++x) {
+            int k = a[x];
+            if (k == 255) s[x] = w[x];
+            else if (k > 0) {
+                for (int c = 0; c < 3; ++c) s[x][c] = uchar((w[x][c] * k + s[x][c] * (255 - k) + 127) / 255);
+            }
+        }
+    }
+}
+
+// smooth gain over the image: a gradient in a random direction, a vignette and sometimes a soft
+// highlight, on a coarse grid; plus a colour cast (warm or cool light)
+struct Lighting {
+    SmoothField gain;
+    cv::Vec3f cast;
+};
+
+Lighting make_lighting(cv::Size size, std::mt19937& rng) {
+    cv::Size grid(32, 24);
+    cv::Mat coarse(grid, CV_32F);
+    double direction = Uniform(0, 2 * CV_PI)(rng);
+    double low = Uniform(0.7, 0.95)(rng), high = Uniform(1.0, 1.12)(rng);
+    double vignette = Uniform(0.08, 0.3)(rng);
+    bool highlight = Uniform(0, 1)(rng) < 0.4;
+    cv::Point2d spot(Uniform(0.2, 0.8)(rng), Uniform(0.2, 0.8)(rng));
+    double spot_gain = Uniform(0.05, 0.15)(rng), spot_radius = Uniform(0.1, 0.25)(rng);
+    double warmth = Uniform(-0.06, 0.08)(rng); // > 0: tungsten, < 0: daylight in shade
+    cv::Point2d dir(std::cos(direction), std::sin(direction));
+    for (int y = 0; y < grid.height; ++y) {
+        for (int x = 0; x < grid.width; ++x) {
+            cv::Point2d p((x + 0.5) / grid.width, (y + 0.5) / grid.height);
+            double along = (p - cv::Point2d(0.5, 0.5)).dot(dir) + 0.5; // 0-1 across the frame, roughly
+            double g = low + (high - low) * std::clamp(along, 0.0, 1.0);
+            double r2 = (p.x - 0.5) * (p.x - 0.5) + (p.y - 0.5) * (p.y - 0.5);
+            g *= 1 - vignette * r2 * 2;
+            double d2 = (p - spot).dot(p - spot);
+            if (highlight) g += spot_gain * std::exp(-d2 / (2 * spot_radius * spot_radius));
+            coarse.at<float>(y, x) = float(g);
+        }
+    }
+    return {SmoothField(coarse, size), cv::Vec3f(float(1 - warmth), 1.f, float(1 + warmth * 0.6))};
+}
+
+// one pass, one row at a time: light times pixel plus sensor noise (a luminance noise shared by the
+// channels and a weaker chroma noise: closer to a demosaicked sensor than independent channels).
+// millions of draws: normal samples come from a table indexed by a xorshift generator, not from
+// std::normal_distribution, which would cost more than everything else here
+void light_and_noise(cv::Mat& bgr, const Lighting& light, double noise_sigma, std::mt19937& rng) {
+    constexpr uint32_t kTable = 4096;
+    std::vector<float> normal(kTable);
+    std::normal_distribution<float> gauss(0.f, float(noise_sigma));
+    for (auto& v : normal) v = gauss(rng);
+    uint32_t state = uint32_t(rng()) | 1u;
+    std::vector<float> gain(size_t(bgr.cols));
+    const cv::Vec3f cast = light.cast;
+    for (int y = 0; y < bgr.rows; ++y) {
+        light.gain.row(y, gain.data());
+        cv::Vec3b* p = bgr.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < bgr.cols; ++x) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            float n = normal[state & (kTable - 1)], m = 0.5f * normal[(state >> 16) & (kTable - 1)];
+            float g = gain[size_t(x)];
+            p[x][0] = cv::saturate_cast<uchar>(p[x][0] * g * cast[0] + n + m);
+            p[x][1] = cv::saturate_cast<uchar>(p[x][1] * g * cast[1] + n);
+            p[x][2] = cv::saturate_cast<uchar>(p[x][2] * g * cast[2] + n - m);
+        }
+    }
+}
+
+} // namespace
+
+SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, const CaptureOptions& o,
+                                  std::mt19937& rng) {
+    validate(document, corner_radius, o);
+    SimulatedCapture out;
+    // every draw happens in a fixed order whatever the options, so one seed gives one photo
+    out.background = o.background ? *o.background : (Uniform(0, 1)(rng) < 0.5 ? SceneBackground::TABLE : SceneBackground::CLUTTER);
+    out.hand = Uniform(0, 1)(rng) < o.hand_probability;
+    out.rotation_deg = Uniform(-o.max_rotation_deg, o.max_rotation_deg)(rng);
+    out.corner_jitter = Uniform(std::min(0.02, o.max_corner_jitter), o.max_corner_jitter)(rng);
+    out.blur_sigma = Uniform(0, o.max_blur_sigma)(rng);
+    out.noise_sigma = Uniform(std::min(1.0, o.max_noise_sigma), o.max_noise_sigma)(rng);
+    out.jpeg_quality = std::uniform_int_distribution<int>(o.min_jpeg_quality, o.max_jpeg_quality)(rng);
+    out.corners = place_document(document.size(), o, out.rotation_deg, out.corner_jitter, rng);
+
+    cv::Mat scene = scene_background(out.background, o.output_size, rng);
+    draw_document_shadow(scene, out.corners, rng);
+
+    // shrink a much larger document close to its size in the photo first: warpPerspective does not
+    // filter, and the guilloche lines would alias
+    double photo_width = (cv::norm(out.corners[1] - out.corners[0]) + cv::norm(out.corners[2] - out.corners[3])) / 2;
+    double shrink = 1.15 * photo_width / document.cols;
+    cv::Mat doc = document;
+    if (shrink < 0.6) cv::resize(document, doc, cv::Size(), shrink, shrink, cv::INTER_AREA);
+    float w = float(doc.cols), h = float(doc.rows);
+    cv::Point2f source[4] = {{0, 0}, {w, 0}, {w, h}, {0, h}};
+    cv::Matx33d warp(cv::getPerspectiveTransform(source, out.corners.data()));
+    cv::Matx33d to_small(double(doc.cols) / document.cols, 0, 0, 0, double(doc.rows) / document.rows, 0, 0, 0, 1);
+    out.homography = warp * to_small;
+
+    // warp only the document's bounding box: buffers the size of the frame cost page faults
+    cv::Rect frame(0, 0, scene.cols, scene.rows);
+    cv::Rect roi = cv::boundingRect(std::vector<cv::Point2f>(out.corners.begin(), out.corners.end())) & frame;
+    cv::Matx33d to_roi(1, 0, -roi.x, 0, 1, -roi.y, 0, 0, 1);
+    cv::Mat warped;
+    // replicated borders: the anti-aliased outline blends with the document's own edge, not with black
+    cv::warpPerspective(doc, warped, to_roi * warp, roi.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::Mat alpha = coverage(document.size(), corner_radius, out.homography, roi);
+    composite(scene, warped, alpha, roi);
+    if (out.hand) draw_holding_hand(scene, out.corners, rng);
+
+    Lighting light = make_lighting(scene.size(), rng);
+    if (out.blur_sigma > 0.3) {
+        // defocus where there is detail to lose: the document (the surfaces are smooth already)
+        int margin = int(std::ceil(3 * out.blur_sigma)) + 1;
+        cv::Rect area = cv::Rect(roi.x - margin, roi.y - margin, roi.width + 2 * margin, roi.height + 2 * margin) & frame;
+        cv::GaussianBlur(scene(area), warped, cv::Size(0, 0), out.blur_sigma);
+        warped.copyTo(scene(area));
+    }
+    light_and_noise(scene, light, out.noise_sigma, rng);
+
+    out.bgr = scene;
+    if (!cv::imencode(".jpg", scene, out.jpeg, {cv::IMWRITE_JPEG_QUALITY, out.jpeg_quality})) {
+        throw Error(ErrorCode::INTERNAL, "JPEG encoding failed");
+    }
+    return out;
+}
+
+cv::Point2f map_to_capture(const SimulatedCapture& capture, cv::Point2f point) {
+    cv::Vec3d p = capture.homography * cv::Vec3d(point.x, point.y, 1);
+    return {float(p[0] / p[2]), float(p[1] / p[2])};
+}
+
+} // namespace facegate

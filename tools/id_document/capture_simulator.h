@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// a phone photo of a flat document: the document laid on a surface (optionally held by a hand), seen
+// in perspective and slightly rotated, lit unevenly, a little out of focus, with sensor noise, and
+// JPEG-encoded as phones do. every random choice comes from the caller's std::mt19937, so one seed
+// gives the same bytes every time (on one platform: the standard distributions are not portable).
+
+#include "id_document/capture_scene.h"
+
+#include <opencv2/core/mat.hpp>
+#include <opencv2/core/matx.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace facegate {
+
+struct CaptureOptions {
+    cv::Size output_size{1600, 1200};
+    std::optional<SceneBackground> background; // none: table or clutter at random
+    double hand_probability = 0.5;
+    double min_fill = 0.55, max_fill = 0.8;    // document width over image width, before perspective
+    double max_corner_jitter = 0.12;           // each corner moves up to this fraction of the document's size
+    double max_rotation_deg = 10;
+    double max_blur_sigma = 1.5;               // Gaussian blur, pixels of the output
+    double max_noise_sigma = 5;                // sensor noise, 8-bit levels
+    int min_jpeg_quality = 75, max_jpeg_quality = 92;
+};
+
+struct SimulatedCapture {
+    cv::Mat bgr;                          // the photo before JPEG compression
+    std::vector<uint8_t> jpeg;            // the photo as a file
+    std::array<cv::Point2f, 4> corners{}; // the document's corners in the photo: TL TR BR BL of the flat image
+                                          // (a card's rounded corners: where its straight edges meet)
+    cv::Matx33d homography;               // flat document pixels -> photo pixels
+    SceneBackground background = SceneBackground::TABLE;
+    bool hand = false;
+    double rotation_deg = 0, corner_jitter = 0, blur_sigma = 0, noise_sigma = 0;
+    int jpeg_quality = 0;
+};
+
+// `document`: the flat 8-bit BGR document, a rectangle with corners rounded by `corner_radius` pixels.
+// throws Error(INVALID_PARAMETER) for an empty document or options out of range.
+SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, const CaptureOptions& options,
+                                  std::mt19937& rng);
+
+// the image of `point` (flat document pixels) in the photo
+cv::Point2f map_to_capture(const SimulatedCapture& capture, cv::Point2f point);
+
+} // namespace facegate

@@ -1,0 +1,278 @@
+// /signin: identifier -> live camera with an oval guide -> JPEG of one frame -> POST /v1/verify on the
+// demo collection -> the decision and what to do next.
+import { ApiError, demoPost, demoSession, describeError } from './api.js';
+import { verifyReasons } from './reasons.js';
+import {
+  Progress, banner, checkField, clear, fitImage, fmt, gauge, h, identifierError, lastIdentifier, reasonList, showStep,
+} from './ui.js';
+
+const $ = (selector) => document.querySelector(selector);
+
+const steps = $('.steps');
+const sections = [$('#step-identifier'), $('#step-photo'), $('#step-result')];
+const identifierInput = $('#identifier');
+const video = $('#camera-preview');
+const snapshot = $('#snapshot');
+const cameraMessage = $('#camera-message');
+const captureButton = $('#capture');
+const fallback = $('#camera-fallback');
+const selfieInput = $('#selfie-file');
+const errorBox = $('#photo-error');
+const progress = new Progress($('#verify-progress'));
+
+let identifier = '';
+let stream = null;
+let snapshotUrl = null;
+let busy = false;
+
+identifierInput.value = lastIdentifier.get();
+demoSession().catch(() => {});
+
+$('#identifier-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = identifierInput.value.trim();
+  if (!checkField(identifierInput, $('#identifier-error'), identifierError(value))) return;
+  identifier = value;
+  lastIdentifier.set(value);
+  document.querySelectorAll('[data-identifier]').forEach((e) => { e.textContent = value; });
+  showStep(steps, sections, 1);
+  startCamera();
+});
+
+$('#photo-back').addEventListener('click', () => {
+  stopCamera();
+  showStep(steps, sections, 0);
+});
+
+$('#result-retry').addEventListener('click', () => {
+  showStep(steps, sections, 1);
+  startCamera();
+});
+
+$('#result-restart').addEventListener('click', () => showStep(steps, sections, 0));
+
+// the camera light goes off when the person leaves the page
+window.addEventListener('pagehide', stopCamera);
+
+// ---- camera ----
+
+async function startCamera({ keepError = false } = {}) {
+  if (!keepError) hideError();
+  showSnapshot(null);
+  captureButton.disabled = true;
+  setCameraMessage('Starting the camera…');
+  // getUserMedia exists only in a secure context (https, or localhost)
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    useFallback('Your browser cannot show a live camera on this page.');
+    return;
+  }
+  stopCamera();
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } },
+      audio: false,
+    });
+  } catch (error) {
+    useFallback(cameraErrorText(error));
+    return;
+  }
+  video.srcObject = stream;
+  try {
+    await video.play();
+  } catch {
+    // autoplay refused: the preview may stay still, the frame grab below still works once data is there
+  }
+  if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+  if (!stream) return; // stopped meanwhile
+  setCameraMessage('');
+  captureButton.disabled = false;
+  captureButton.dataset.ready = 'true';
+}
+
+function stopCamera() {
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  stream = null;
+  video.srcObject = null;
+  delete captureButton.dataset.ready;
+}
+
+function cameraErrorText(error) {
+  switch (error && error.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera access was refused. Allow the camera for this site in your browser settings, or take a selfie with the button below.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera was found.';
+    case 'NotReadableError':
+      return 'The camera is in use by another app. Close it, or take a selfie with the button below.';
+    default:
+      return 'The camera could not be started.';
+  }
+}
+
+function useFallback(message) {
+  setCameraMessage(message);
+  fallback.hidden = false;
+  captureButton.hidden = true;
+}
+
+function setCameraMessage(text) {
+  cameraMessage.textContent = text;
+  cameraMessage.hidden = !text;
+}
+
+function showSnapshot(blob, { mirrored = true } = {}) {
+  if (snapshotUrl) URL.revokeObjectURL(snapshotUrl);
+  snapshotUrl = blob ? URL.createObjectURL(blob) : null;
+  if (blob) snapshot.src = snapshotUrl;
+  else snapshot.removeAttribute('src');
+  snapshot.classList.toggle('mirrored', mirrored);
+  snapshot.hidden = !blob;
+  video.hidden = Boolean(blob);
+}
+
+// one frame of the preview as it comes from the camera (not mirrored), as a JPEG
+function grabFrame() {
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('no frame'))), 'image/jpeg', 0.92);
+  });
+}
+
+captureButton.addEventListener('click', async () => {
+  if (busy || !stream || !video.videoWidth) return;
+  const blob = await grabFrame();
+  stopCamera();
+  showSnapshot(blob);
+  await verify(blob);
+});
+
+selfieInput.addEventListener('change', async () => {
+  const file = selfieInput.files && selfieInput.files[0];
+  if (!file || busy) return;
+  const photo = await fitImage(file);
+  showSnapshot(photo, { mirrored: false });
+  setCameraMessage('');
+  await verify(photo);
+  selfieInput.value = '';
+});
+
+// ---- verify ----
+
+async function verify(photo) {
+  busy = true;
+  hideError();
+  captureButton.disabled = true;
+  $('#photo-back').disabled = true;
+  selfieInput.disabled = true;
+  sections[1].setAttribute('aria-busy', 'true');
+  progress.start('Sending your photo…');
+  try {
+    const form = new FormData();
+    form.set('externalId', identifier);
+    form.set('selfie', photo, 'selfie.jpg');
+    const result = await demoPost('/v1/verify', form, {
+      onUploadProgress: (fraction) => {
+        if (fraction !== null && fraction >= 1) progress.working('Checking that it is you…');
+        else progress.upload(fraction, 'Sending your photo');
+      },
+    });
+    progress.stop();
+    renderResult(result);
+    showStep(steps, sections, 2);
+  } catch (error) {
+    progress.stop();
+    if (!(error instanceof ApiError)) console.error(error);
+    showError(error instanceof ApiError && error.type === 'ResourceNotFoundException'
+      ? 'Nobody has signed up here yet. Sign up first.'
+      : describeError(error));
+    // let them take another photo straight away
+    if (fallback.hidden) startCamera({ keepError: true });
+  } finally {
+    busy = false;
+    $('#photo-back').disabled = false;
+    selfieInput.disabled = false;
+    sections[1].setAttribute('aria-busy', 'false');
+  }
+}
+
+function showError(message) {
+  if (!message) return;
+  errorBox.textContent = message;
+  errorBox.hidden = false;
+}
+
+function hideError() {
+  errorBox.hidden = true;
+  errorBox.textContent = '';
+}
+
+// ---- result ----
+
+function renderResult(r) {
+  const container = clear($('#result'));
+  const accepted = r.decision === 'accepted';
+  const described = verifyReasons(r.reasons);
+  container.dataset.decision = r.decision || '';
+
+  if (accepted) {
+    container.append(banner('ok', 'Welcome back', `It is you, ${r.externalId ?? identifier}: your face matches the one you registered.`));
+  } else {
+    container.append(banner('bad', 'We could not confirm it is you', 'See below what to do, then try again.'));
+  }
+  if (described.length) {
+    container.append(h('h3', {}, accepted ? 'Good to know' : 'What to do next'), reasonList(described));
+  }
+
+  const policy = r.policy || {};
+  const gauges = h('div', { class: 'gauges' });
+  if (typeof r.confidence === 'number') {
+    gauges.append(gauge({
+      metric: 'confidence',
+      label: 'Match with your registered face',
+      value: r.confidence,
+      threshold: policy.minConfidence,
+      higherIsBetter: true,
+      passText: 'Matches',
+      failText: 'Does not match closely enough',
+      note: 'How closely your photo matches the face registered for this identifier.',
+    }));
+  }
+  if (r.liveness && typeof r.liveness.score === 'number') {
+    gauges.append(gauge({
+      metric: 'liveness',
+      label: 'Liveness',
+      value: r.liveness.score,
+      pass: Boolean(r.liveness.live),
+      passText: 'A live person',
+      failText: 'Not confirmed as a live person',
+      note: policy.requireLiveness === false
+        ? 'Whether a live person was in front of the camera (not required here).'
+        : 'Whether a live person was in front of the camera.',
+    }));
+  }
+  if (gauges.childElementCount) container.append(h('h3', {}, 'Scores'), gauges);
+
+  if (r.quality) container.append(renderQuality(r.quality));
+  $('#result-signup').hidden = !(Array.isArray(r.reasons) && r.reasons.includes('UNKNOWN_EXTERNAL_ID'));
+  const retry = $('#result-retry');
+  retry.textContent = accepted ? 'Sign in again' : 'Try again';
+  retry.classList.toggle('secondary', accepted);
+}
+
+function renderQuality(q) {
+  const list = h('dl', { class: 'fields' });
+  const add = (label, value) => list.append(h('dt', {}, label), h('dd', {}, value));
+  if (typeof q.brightness === 'number') add('Brightness', `${fmt(q.brightness)} of 100`);
+  if (typeof q.sharpness === 'number') add('Sharpness', `${fmt(q.sharpness)} of 100`);
+  if (q.pose && typeof q.pose.Yaw === 'number') {
+    add('Head turned', `${Math.round(Math.abs(q.pose.Yaw))}° sideways, ${Math.round(Math.abs(q.pose.Pitch || 0))}° up or down`);
+  }
+  if (typeof q.eyesOpen === 'boolean') add('Eyes', q.eyesOpen ? 'Open' : 'Closed');
+  if (typeof q.faceWidth === 'number') add('Face size', `${Math.round(q.faceWidth)} pixels wide`);
+  return h('details', {}, h('summary', {}, 'About your photo'), list);
+}
