@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -25,4 +26,12 @@ int main(int argc, char** argv) {
         std::ofstream(std::string(argv[1]) + "/" + seed.name, std::ios::binary)
             .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     }
+    // an OS/2 bitmap (12-byte core header, 16-bit sides): OpenCV writes only the Windows kind, and this
+    // header's unsigned sides were once misread (tests/unit/test_image_decoder.cpp)
+    std::vector<uint8_t> os2(14 + 12 + 6 + 4 * 16, 0x5A);
+    const uint8_t header[] = {'B', 'M', uint8_t(os2.size()), 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0,
+                              12, 0, 0, 0, 32, 0, 16, 0, 1, 0, 1, 0};
+    std::copy(std::begin(header), std::end(header), os2.begin());
+    std::ofstream(std::string(argv[1]) + "/seed-os2.bmp", std::ios::binary)
+        .write(reinterpret_cast<const char*>(os2.data()), std::streamsize(os2.size()));
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: set-up and build (scripts/setup.sh), a short libFuzzer run on the
-# image decoder when clang is present, then every CTest test (unit, model, shared; tests needing
-# ../shared/data say so and skip when it is absent).
+# Runs the whole test suite: set-up and build (scripts/setup.sh), a short seeded libFuzzer run on
+# the image decoder when clang is present (the same inputs every time; `scripts/fuzz.sh SECONDS` runs
+# open-ended campaigns), then every CTest test (unit, model, shared, server, compat, flows, web; tests
+# needing ../shared/data say so and skip when it is absent).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 
 if command -v clang++ >/dev/null 2>&1; then
-  bash "$root/scripts/fuzz.sh" "${FACEGATE_FUZZ_SECONDS:-20}"
+  bash "$root/scripts/fuzz.sh" --runs "${FACEGATE_FUZZ_RUNS:-300000}"
 else
   echo "test: clang++ not found, the fuzzer is skipped"
 fi

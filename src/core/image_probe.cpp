@@ -89,8 +89,10 @@ ImageHeader probe_bmp(std::span<const uint8_t> b) {
     int64_t width = 0, height = 0;
     uint32_t bits = 0, compression = 0;
     if (dib_size == 12) {
-        width = int16_t(le16(&b[18]));
-        height = int16_t(le16(&b[20]));
+        // OS/2 BITMAPCOREHEADER: unsigned 16-bit sides, as OpenCV's decoder reads them (read as signed,
+        // 0xFFF0 rows looked like 16 and let a 3 GB allocation through: found by the fuzzer)
+        width = le16(&b[18]);
+        height = le16(&b[20]);
         bits = le16(&b[24]);
     } else if (dib_size >= 40 && b.size() >= 34) {
         width = int32_t(le32(&b[18]));

@@ -162,3 +162,27 @@ TEST(ImageDecoder, ErrorMessagesSayWhatIsWrong) {
         EXPECT_NE(std::string(e.what()).find("not a JPEG, PNG, WebP or BMP"), std::string::npos) << e.what();
     }
 }
+
+// an OS/2 bitmap (12-byte BITMAPCOREHEADER) has unsigned 16-bit sides: 0xFFF0 rows is 65520 rows, not
+// -16. read as signed, the probe saw a complete 8192 x 16 one-bit image (16 KB) and let OpenCV allocate
+// 8192 x 65520 x 3 bytes (1.6 GB) before finding the data short: the fuzzer's find. the probe must refuse
+// it, before any decoder runs
+TEST(ImageDecoder, RefusesOs2BitmapsWithHugeUnsignedSides) {
+    const size_t offset = 14 + 12 + 2 * 3;   // file header, core header, two-colour palette
+    std::vector<uint8_t> bmp(offset + 1024 * 16, 0x55);
+    bmp[0] = 'B'; bmp[1] = 'M';
+    bmp[10] = uint8_t(offset);
+    bmp[14] = 12; bmp[15] = bmp[16] = bmp[17] = 0; // BITMAPCOREHEADER
+    bmp[18] = 0x00; bmp[19] = 0x20;        // width 8192
+    bmp[20] = 0xF0; bmp[21] = 0xFF;        // height 65520
+    bmp[22] = 1; bmp[23] = 0;              // planes
+    bmp[24] = 1; bmp[25] = 0;              // bits per pixel
+    try {
+        decode_image(bmp);
+        FAIL() << "decode_image accepted the input";
+    } catch (const facegate::Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::INVALID_IMAGE_FORMAT);
+        EXPECT_NE(std::string(e.what()).find("8192x65520 pixels exceeds the decoder's limits"), std::string::npos)
+            << e.what();
+    }
+}
