@@ -42,6 +42,12 @@ fi
 
 bash "$root/scripts/fetch_models.sh"
 
+# the browser tests' driver: playwright-core pinned by tests/web/package-lock.json (the browser is Debian's chromium)
+if [ ! -f "$root/tests/web/node_modules/playwright-core/package.json" ] ||
+   [ "$root/tests/web/package-lock.json" -nt "$root/tests/web/node_modules/.package-lock.json" ]; then
+  (cd "$root/tests/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 jobs="$(nproc 2>/dev/null || echo 2)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$jobs"

@@ -5,6 +5,8 @@
 # needing ../shared/data say so and skip when it is absent).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# setup installs chromium and the browser driver: a browser suite that cannot run is a failure here
+export FACEGATE_REQUIRE_BROWSER="${FACEGATE_REQUIRE_BROWSER:-1}"
 bash "$root/scripts/setup.sh"
 
 if command -v clang++ >/dev/null 2>&1; then

@@ -41,6 +41,8 @@ const DEMO = 'demo';
 
 function whatIsMissing() {
   const missing = [];
+  // playwright-core 1.65 needs node 20 (Debian 12's own nodejs is 18)
+  if (Number(process.versions.node.split('.')[0]) < 20) missing.push(`node 20 or newer (this is ${process.version})`);
   if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
   if (!fs.existsSync(path.join(here, 'node_modules', 'playwright-core', 'package.json'))) {
     missing.push('tests/web/node_modules (npm ci in tests/web)');
@@ -187,6 +189,11 @@ async function resultOf(page) {
   };
 }
 
+// every reason the server gave is in plain words (reasons.js falls back to "Reason: CODE" for unknown ones)
+function assertPlainReasons(result) {
+  assert.ok(!/^Reason: /m.test(result.text), `a reason without plain words: ${result.text}`);
+}
+
 async function gaugeValue(page, metric) {
   return Number(await page.locator(`#result .gauge[data-metric="${metric}"]`).getAttribute('data-value'));
 }
@@ -202,7 +209,9 @@ async function signUp(page, base, identifier, documentFile, shotName) {
   await page.locator('#document-preview').waitFor({ state: 'visible' });
   if (shotName) await screenshot(page, shotName);
   await page.getByRole('button', { name: 'Check my document' }).click();
-  return resultOf(page);
+  const result = await resultOf(page);
+  assertPlainReasons(result);
+  return result;
 }
 
 async function signIn(page, base, identifier, shotName) {
@@ -214,8 +223,36 @@ async function signIn(page, base, identifier, shotName) {
   await page.waitForFunction(() => document.querySelector('#camera-preview').videoWidth > 0);
   if (shotName) await screenshot(page, shotName);
   await page.getByRole('button', { name: 'Take photo' }).click();
-  return resultOf(page);
+  const result = await resultOf(page);
+  assertPlainReasons(result);
+  return result;
 }
+
+// ---- the reason codes: no browser needed ----
+
+test('every reason code of docs/api-v1.md has plain words on the pages', async () => {
+  const docs = fs.readFileSync(path.join(here, '..', '..', 'docs', 'api-v1.md'), 'utf8');
+  const codes = (heading) => {
+    const start = docs.indexOf(heading);
+    assert.ok(start >= 0, `no "${heading}" in docs/api-v1.md`);
+    const paragraph = docs.slice(start, docs.indexOf('\n\n', start));
+    return [...paragraph.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]);
+  };
+  const { KNOWN_REGISTER_REASONS, KNOWN_VERIFY_REASONS, registerReasons, verifyReasons } =
+    await import('../../web/js/reasons.js');
+  const register = codes('Register reasons:');
+  const verify = codes('Verify reasons:');
+  assert.ok(register.length >= 10 && verify.length >= 10, `codes read: ${register} / ${verify}`);
+  assert.deepEqual(register.filter((c) => !KNOWN_REGISTER_REASONS.includes(c)), [], 'register codes without words');
+  assert.deepEqual(verify.filter((c) => !KNOWN_VERIFY_REASONS.includes(c)), [], 'verify codes without words');
+  assert.equal(registerReasons(['NO_FACE'])[0].text, 'We could not find a face on the document.');
+  assert.equal(registerReasons(['DUPLICATE_FACE'])[0].text, 'This face is already registered.');
+  assert.match(verifyReasons(['TOO_DARK'])[0].advice, /more light/);
+  assert.match(verifyReasons(['EXTREME_POSE'])[0].advice, /Look straight at the camera/);
+  assert.match(verifyReasons(['MULTIPLE_FACES'])[0].advice, /only one face/);
+  // the specific quality reason replaces the generic one
+  assert.deepEqual(verifyReasons(['LOW_QUALITY', 'BLURRY']).map((r) => r.code), ['BLURRY']);
+});
 
 // ---- the scenario ----
 
@@ -225,6 +262,7 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
   let base;
   let adminKey;
   let documents;
+  let faces;
   let cameras;
   let anaBrowser; // camera: another photo of the woman on the document
   let otherBrowser; // camera: someone else
@@ -235,7 +273,7 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     for (const old of fs.readdirSync(SCREENSHOTS)) if (old.endsWith('.png')) fs.rmSync(path.join(SCREENSHOTS, old));
 
-    const faces = Object.fromEntries(Object.keys(FACES).map((name) => [name, cropFace(name, work)]));
+    faces = Object.fromEntries(Object.keys(FACES).map((name) => [name, cropFace(name, work)]));
     cameras = { ana: cameraFile(faces.ana_camera, work), other: cameraFile(faces.other_camera, work) };
     // two passports of the same woman: the second sign-up must find her face already registered
     const person = { surname: 'MULLER', 'given-names': 'ANA', nationality: 'UTO', 'issuing-state': 'UTO',
@@ -329,6 +367,16 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     assert.equal(result.title, 'You are already registered');
     // whose face it is stays on the server: the page must not name the other identifier
     assert.ok(!result.text.includes(ANA), 'the page shows the other identifier');
+    await closePage(page);
+  });
+
+  test('a photo that is not an ID document: rejected, with the reasons in plain words', async () => {
+    const page = await openPage(anaBrowser);
+    const result = await signUp(page, base, 'not.a.document@example.com', faces.other_camera);
+    await screenshot(page, 'signup-not-a-document-rejected');
+    assert.equal(result.decision, 'rejected', `decision: ${result.text}`);
+    assert.equal(result.title, 'We could not sign you up');
+    assert.ok(result.reasons.length > 0, 'no reason shown');
     await closePage(page);
   });
 

@@ -306,7 +306,7 @@ async function loadAudit({ more = false } = {}) {
   }
   for (const r of records) {
     body.append(h('tr', { 'data-seq': r.seq, 'data-action': r.action, 'data-decision': r.decision ?? '' },
-      h('td', {}, formatDate(r.time)),
+      h('td', { class: 'nowrap' }, formatDate(r.time)),
       h('td', {}, r.action),
       h('td', { class: 'mono' }, r.collectionId ?? '–'),
       h('td', { class: 'mono' }, r.externalId ?? '–'),
@@ -319,7 +319,7 @@ async function loadAudit({ more = false } = {}) {
 
 function decisionBadge(decision) {
   if (!decision) return '–';
-  const kind = { accepted: 'ok', rejected: 'bad', existing_user: 'warn' }[decision] || '';
+  const kind = { accepted: 'ok', rejected: 'bad', existing_user: 'warn', throttled: 'warn' }[decision] || '';
   const text = { existing_user: 'already registered' }[decision] || decision;
   return h('span', { class: `badge ${kind}` }, text);
 }

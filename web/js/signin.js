@@ -230,7 +230,9 @@ function renderResult(r) {
 
   const policy = r.policy || {};
   const gauges = h('div', { class: 'gauges' });
-  if (typeof r.confidence === 'number') {
+  // with nobody registered under the identifier there is nothing to match: no dial at 0
+  const unknownId = Array.isArray(r.reasons) && r.reasons.includes('UNKNOWN_EXTERNAL_ID');
+  if (typeof r.confidence === 'number' && !unknownId) {
     gauges.append(gauge({
       metric: 'confidence',
       label: 'Match with your registered face',

@@ -198,6 +198,7 @@ function renderResult(r) {
   $('#result-signin').hidden = decision !== 'accepted' && decision !== 'existing_user';
   // another photo of the document helps only when this one was refused
   $('#result-retry').hidden = decision !== 'rejected';
+  $('#result-retry').classList.toggle('secondary', decision !== 'rejected');
 }
 
 function renderDocument(doc) {
