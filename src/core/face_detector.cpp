@@ -107,7 +107,7 @@ void FaceDetector::run_zoomed_pass(const cv::Mat& bgr, double scale, std::vector
     }
 }
 
-std::vector<FaceBox> FaceDetector::detect(const cv::Mat& bgr, bool largest_only) {
+std::vector<FaceBox> FaceDetector::detect(const cv::Mat& bgr, float relevant_fraction) {
     std::vector<FaceBox> found;
     double global_scale = std::min(double(kInputWidth) / bgr.cols, double(kInputHeight) / bgr.rows);
     run_window(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows), global_scale, global_scale, false, found);
@@ -115,10 +115,10 @@ std::vector<FaceBox> FaceDetector::detect(const cv::Mat& bgr, bool largest_only)
     // the zoomed pass is for faces too small for the whole-picture pass; what it finds beyond
     // that range is part of a larger face (a mouth, an eye) far more often than a face
     double largest = kZoomedRangeFactor * kSmallestDetectablePx / global_scale;
-    // when only the largest face is wanted and a face beyond the zoomed range is already found,
-    // the zoomed pass cannot change the answer (a selfie: one pass instead of several)
-    bool answered = largest_only && std::any_of(found.begin(), found.end(), [&](const FaceBox& f) {
-        return std::max(f.rect.width, f.rect.height) > largest;
+    // the zoomed pass only finds faces up to `largest`: when a face already found is so large that
+    // those would all fall under the relevant fraction of it, the pass cannot change the answer
+    bool answered = relevant_fraction > 0 && std::any_of(found.begin(), found.end(), [&](const FaceBox& f) {
+        return std::max(f.rect.width, f.rect.height) * relevant_fraction > largest;
     });
     if (!answered && global_scale * kSnapTolerance < zoom_scale) {
         std::vector<FaceBox> zoomed;

@@ -23,9 +23,11 @@ class FaceDetector {
   public:
     FaceDetector(cv::dnn::Net net, DetectorConfig config);
 
-    // faces of a BGR image, largest first, after non-maximum suppression. with largest_only the
-    // first face is still the largest, but the zoomed pass is skipped when it cannot change that
-    std::vector<FaceBox> detect(const cv::Mat& bgr, bool largest_only = false);
+    // faces of a BGR image, largest first, after non-maximum suppression. `relevant_fraction` (0-1)
+    // says that faces narrower than that fraction of the largest one are not wanted: the zoomed pass
+    // is skipped when it could only add such faces (a selfie: one pass instead of several). 1 asks
+    // only for the largest face; 0 for every face
+    std::vector<FaceBox> detect(const cv::Mat& bgr, float relevant_fraction = 0.f);
 
   private:
     // runs the network on `region` of `bgr` shrunk by `scale`; with drop_cut_faces, boxes that

@@ -11,6 +11,7 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -134,7 +135,12 @@ ImageAnalysis FaceEngine::analyze(const cv::Mat& bgr, const AnalyzeOptions& opti
     try {
         {
             Stopwatch watch(timings ? &timings->detect : nullptr);
-            boxes = worker.detector.detect(bgr, options.max_faces == 1);
+            float relevant = options.max_faces == 1 ? 1.f : std::clamp(options.min_relative_width, 0.f, 1.f);
+            boxes = worker.detector.detect(bgr, relevant);
+            if (relevant > 0 && !boxes.empty()) {
+                float min_width = boxes.front().rect.width * relevant;
+                std::erase_if(boxes, [&](const FaceBox& b) { return b.rect.width < min_width; });
+            }
         }
         if (boxes.size() > options.max_faces) boxes.resize(options.max_faces);
         for (const auto& box : boxes) {

@@ -38,6 +38,9 @@ struct AnalyzeOptions {
     bool liveness = true;    // run the anti-spoofing model on every face
     bool attributes = true;  // pose, quality, eyes open
     size_t max_faces = 100;  // keep this many largest faces (Rekognition's limit)
+    // faces narrower than this fraction of the largest are not wanted (0: all faces); the detector
+    // then skips passes that could only find such faces. max_faces 1 implies 1
+    float min_relative_width = 0.f;
 };
 
 // wall time of each stage of one analysis, milliseconds (for benchmarks)

@@ -58,13 +58,28 @@ struct MrzEvidence {
     float glyph_score = 0;
 };
 
-MrzEvidence read_document_mrz(const cv::Mat& rectified) {
-    MrzReadResult reading = read_mrz(rectified);
+MrzEvidence evidence_of(MrzReadResult reading) {
     MrzEvidence out;
     out.band_found = reading.band_found;
     out.parse = std::move(reading.parsed);
     out.glyph_score = reading.mean_glyph_score;
     return out;
+}
+
+int rank_of(const MrzEvidence& m) {
+    if (m.parse && m.parse->all_checks_valid) return 3;
+    return m.parse ? 2 : m.band_found ? 1 : 0;
+}
+
+// the MRZ of the rectified document; when an outline was found but the zone cannot be read there
+// (an outline that cut the zone off), of the whole picture too: the reader finds zones in photos
+MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
+    MrzEvidence best = evidence_of(read_mrz(doc.rectified));
+    if (rank_of(best) < 3 && doc.outline_found) {
+        MrzEvidence whole = evidence_of(read_mrz(bgr));
+        if (rank_of(whole) > rank_of(best)) best = std::move(whole);
+    }
+    return best;
 }
 
 float share_of_valid_checks(const MrzParseResult& mrz) {
@@ -145,7 +160,7 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
     MrzEvidence mrz;
     {
         Stopwatch watch(timings ? &timings->mrz : nullptr);
-        mrz = read_document_mrz(doc.rectified);
+        mrz = read_document_mrz(doc, bgr);
     }
     result.mrz_band_found = mrz.band_found;
     result.mrz = mrz.parse;

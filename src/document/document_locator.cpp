@@ -19,15 +19,23 @@ constexpr float kPageAspect = 1.42f;         // ID-2 (1.419) and TD3 (125 x 88 =
 constexpr float kAspectTolerance = 0.3f;     // perspective and rounded corners move the measured ratio
 constexpr float kCardPageBoundary = 1.50f;
 constexpr double kMaxAngleDeviation = 40;    // degrees from a right angle a corner may show in perspective
+constexpr double kMinOutlinePx = 300;        // a narrower document carries too little to read (its portrait, its MRZ)
 constexpr double kBorderPx = 3;              // a side this close to the frame is the frame, not the document
 constexpr int kSideSamples = 64;             // points measured along each side at full resolution
 constexpr float kMinEdgeStep = 10;           // grey levels over 2 px: weaker is not the document's edge
 constexpr float kOnLinePx = 1.5f;            // a measured edge point this close to the side's line supports it
 constexpr float kMinSupport = 0.55f;         // every side needs this share of its samples on its line
-constexpr size_t kMaxRefined = 8;            // best-ranked candidates measured at full resolution
+constexpr size_t kMaxRefined = 6;            // best-ranked candidates measured at full resolution
+constexpr size_t kMaxLargeRefined = 3;       // and largest ones whose sides run along edges
+constexpr float kLargeMinCoverage = 0.6f;
 constexpr size_t kPeaksPerSample = 3;        // edge candidates kept across each sample of a side
-constexpr int kRansacIterations = 150;
+constexpr int kRansacIterations = 100;
+constexpr double kContainSlackPx = 4;        // full-resolution pixels a contained quad may stick out
+constexpr float kOuterSupportShare = 0.7f;   // an outer quad with edges this well supported is the outline
 constexpr double kSameCornerPx = 4;          // working pixels: candidates this close are one
+constexpr double kMinSegmentShare = 0.12;    // straight edges shorter than this share of the picture's short side are detail
+constexpr double kSameLineDeg = 3, kSameLineOffsetPx = 4; // working-scale segments this close are one edge
+constexpr size_t kEdgeLinesPerDirection = 16; // longest straight edges of each direction combined into quads
 constexpr size_t kMaxSideEdges = 8;          // long polygon edges combined four at a time into quads
 constexpr float kCoarseSearchShare = 0.04f;  // first refinement: search this share of the side's length across it
 
@@ -80,7 +88,7 @@ float distance_to(const cv::Vec4f& line, cv::Point2f p) {
 
 // the line through the most samples (a sample counts once, by its nearest candidate point), refitted
 // to those samples' points. samples[i] holds the candidate edge points across sample i.
-std::optional<Side> fit_support(const std::vector<std::vector<cv::Point2f>>& samples) {
+std::optional<Side> fit_support(const std::vector<std::vector<cv::Point2f>>& samples, int iterations) {
     std::vector<const std::vector<cv::Point2f>*> used;
     for (const auto& s : samples) {
         if (!s.empty()) used.push_back(&s);
@@ -106,7 +114,7 @@ std::optional<Side> fit_support(const std::vector<std::vector<cv::Point2f>>& sam
     cv::RNG rng(0x5eed);
     cv::Vec4f best_line;
     int best_count = -1;
-    for (int iteration = 0; iteration < kRansacIterations; ++iteration) {
+    for (int iteration = 0; iteration < iterations; ++iteration) {
         size_t i = size_t(rng.uniform(0, int(used.size()))), j = size_t(rng.uniform(0, int(used.size())));
         if (i == j) continue;
         cv::Point2f a = (*used[i])[size_t(rng.uniform(0, int(used[i]->size())))];
@@ -141,17 +149,20 @@ std::optional<Side> measure_side(const cv::Mat& gray, cv::Point2f p, cv::Point2f
     std::vector<float> profile(size_t(2 * reach + 3));
     for (int i = 0; i < kSideSamples; ++i) {
         cv::Point2f c = p + d * (0.1f + 0.8f * float(i) / (kSideSamples - 1));
-        bool ok = true;
-        for (int k = -reach - 1; k <= reach + 1 && ok; ++k) {
+        // the profile across the side, as far as the picture goes (a page may nearly touch the frame)
+        int lo = reach + 1, hi = -reach - 2;
+        for (int k = -reach - 1; k <= reach + 1; ++k) {
             cv::Point2f at = c + n * float(k);
-            ok = at.x >= 0 && at.y >= 0 && at.x < float(gray.cols - 1) && at.y < float(gray.rows - 1);
-            if (ok) profile[size_t(k + reach + 1)] = sample(gray, at);
+            if (at.x >= 0 && at.y >= 0 && at.x < float(gray.cols - 1) && at.y < float(gray.rows - 1)) {
+                profile[size_t(k + reach + 1)] = sample(gray, at);
+                lo = std::min(lo, k), hi = std::max(hi, k);
+            }
         }
-        if (!ok) continue;
+        if (hi - lo < 4) continue;
         for (int polarity = 0; polarity < 2; ++polarity) {
             float sign = polarity == 0 ? 1.f : -1.f;
             auto step = [&](int k) {
-                if (k < -reach || k > reach) return 0.f;
+                if (k - 1 < lo || k + 1 > hi) return 0.f;
                 return sign * (profile[size_t(k + reach + 2)] - profile[size_t(k + reach)]);
             };
             // local maxima of the step, strongest first
@@ -172,7 +183,8 @@ std::optional<Side> measure_side(const cv::Mat& gray, cv::Point2f p, cv::Point2f
     }
     std::optional<Side> best;
     for (const auto& samples : candidates) {
-        auto side = fit_support(samples);
+        // a narrow window leaves few wrong candidates: fewer draws find the line
+        auto side = fit_support(samples, reach <= 4 ? kRansacIterations / 4 : kRansacIterations);
         if (side && (!best || side->support > best->support)) best = side;
     }
     return best;
@@ -270,6 +282,8 @@ std::vector<Quad> quads_from_sides(const std::vector<cv::Point>& contour) {
 
 struct Candidate {
     Quad quad;
+    float coverage = 0; // the weakest side's share on edge pixels at the working scale
+    float support = 0; // the weakest side's share of samples on its edge (once measured)
     float aspect = 0;
     float outline_score = 0;
     float area_fraction = 0;
@@ -307,8 +321,6 @@ std::optional<Candidate> evaluate(const Quad& q, cv::Size size) {
     c.aspect = aspect;
     c.area_fraction = float(fraction);
     c.outline_score = proportions * float(1 - worst / kMaxAngleDeviation / 2);
-    // proportions matter most; among good shapes the larger one is the document, not a detail of it
-    c.rank = c.outline_score + 0.5 * std::min(1.0, fraction / 0.5);
     return c;
 }
 
@@ -329,6 +341,91 @@ void add_candidates(const cv::Mat& binary, int mode, cv::Size size, std::vector<
     }
 }
 
+// straight edges of the picture (working scale), collinear pieces merged: a document's side broken
+// by a thumb or by a paper of the same colour still gives one line
+struct EdgeLine {
+    cv::Vec4f line; // direction, point
+    float length = 0; // summed length of its pieces
+};
+
+std::vector<EdgeLine> straight_edges(const cv::Mat& blurred) {
+    // at half the working scale: the sides are long, and the transform's cost grows with edge pixels
+    cv::Mat half, edges;
+    cv::pyrDown(blurred, half);
+    cv::Canny(half, edges, 30, 90);
+    std::vector<cv::Vec4i> segments;
+    double min_length = kMinSegmentShare * std::min(edges.cols, edges.rows);
+    cv::HoughLinesP(edges, segments, 1, CV_PI / 180, 25, min_length, 4);
+    for (auto& segment : segments) segment *= 2;
+    std::sort(segments.begin(), segments.end(), [](const cv::Vec4i& a, const cv::Vec4i& b) {
+        return std::hypot(a[2] - a[0], a[3] - a[1]) > std::hypot(b[2] - b[0], b[3] - b[1]);
+    });
+    std::vector<EdgeLine> lines;
+    for (const auto& segment : segments) {
+        cv::Point2f a{float(segment[0]), float(segment[1])}, b{float(segment[2]), float(segment[3])};
+        float len = float(length(a, b));
+        cv::Vec4f line((b.x - a.x) / len, (b.y - a.y) / len, a.x, a.y);
+        bool merged = false;
+        for (auto& l : lines) {
+            bool parallel = std::abs(l.line[0] * line[1] - l.line[1] * line[0]) < std::sin(kSameLineDeg * CV_PI / 180);
+            if (parallel && distance_to(l.line, a) < kSameLineOffsetPx && distance_to(l.line, b) < kSameLineOffsetPx) {
+                l.length += len;
+                merged = true;
+                break;
+            }
+        }
+        if (!merged) lines.push_back({line, len});
+    }
+    std::sort(lines.begin(), lines.end(), [](const EdgeLine& a, const EdgeLine& b) { return a.length > b.length; });
+    return lines;
+}
+
+// quads of two roughly horizontal and two roughly vertical straight edges
+void add_line_candidates(const cv::Mat& blurred, cv::Size size, std::vector<Candidate>& out) {
+    // the longest of each direction: a striped table must not crowd the document's sides out
+    std::vector<cv::Vec4f> horizontal, vertical;
+    for (const auto& l : straight_edges(blurred)) {
+        auto& group = std::abs(l.line[0]) >= std::abs(l.line[1]) ? horizontal : vertical;
+        if (group.size() < kEdgeLinesPerDirection) group.push_back(l.line);
+    }
+    for (size_t t = 0; t < horizontal.size(); ++t) {
+        for (size_t b = t + 1; b < horizontal.size(); ++b) {
+            for (size_t l = 0; l < vertical.size(); ++l) {
+                for (size_t r = l + 1; r < vertical.size(); ++r) {
+                    std::array<cv::Vec4f, 4> sides = {horizontal[t], vertical[r], horizontal[b], vertical[l]};
+                    std::vector<cv::Point2f> corners;
+                    for (size_t k = 0; k < 4; ++k) {
+                        auto corner = intersect(sides[(k + 3) % 4], sides[k]);
+                        if (!corner) break;
+                        corners.push_back(*corner);
+                    }
+                    if (corners.size() < 4 || !cv::isContourConvex(corners)) continue;
+                    if (auto candidate = evaluate(order_corners(corners), size)) out.push_back(*candidate);
+                }
+            }
+        }
+    }
+}
+
+// the share of the weakest side of `q` that runs along edge pixels (within a tolerance that lets a
+// polygon cut a rounded corner): outlines the picture really has rank before shapes made up of a
+// contour's hull. edge_distance: each pixel's distance to the nearest edge pixel.
+float edge_coverage(const cv::Mat& edge_distance, const Quad& q) {
+    constexpr int kSamples = 40;
+    float weakest = 1;
+    for (size_t i = 0; i < 4; ++i) {
+        float tolerance = 2.f + 0.015f * float(length(q[i], q[(i + 1) % 4]));
+        int on = 0;
+        for (int k = 0; k < kSamples; ++k) {
+            cv::Point2f p = q[i] + (q[(i + 1) % 4] - q[i]) * (0.05f + 0.9f * float(k) / (kSamples - 1));
+            cv::Point pi(int(std::lround(p.x)), int(std::lround(p.y)));
+            if (pi.inside(cv::Rect(0, 0, edge_distance.cols, edge_distance.rows)) && edge_distance.at<float>(pi) <= tolerance) ++on;
+        }
+        weakest = std::min(weakest, float(on) / kSamples);
+    }
+    return weakest;
+}
+
 std::vector<Candidate> find_candidates(const cv::Mat& gray) {
     std::vector<Candidate> out;
     cv::Size size = gray.size();
@@ -336,11 +433,18 @@ std::vector<Candidate> find_candidates(const cv::Mat& gray) {
     cv::GaussianBlur(gray, blurred, cv::Size(5, 5), 0);
     // outlines: edges closed by a dilation, every contour (a card on a busy table is an inner one)
     cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
+    cv::Mat edge_distance;
     for (auto [low, high] : {std::pair{30.0, 90.0}, std::pair{60.0, 180.0}}) {
-        cv::Mat edges;
+        cv::Mat edges, closed;
         cv::Canny(blurred, edges, low, high);
-        cv::dilate(edges, edges, kernel);
-        add_candidates(edges, cv::RETR_LIST, size, out);
+        if (edge_distance.empty()) {
+            // a cluttered scene merges the document's contour with its neighbours': its straight
+            // sides are still there
+            add_line_candidates(blurred, size, out);
+            cv::distanceTransform(~edges, edge_distance, cv::DIST_L2, 3);
+        }
+        cv::dilate(edges, closed, kernel);
+        add_candidates(closed, cv::RETR_LIST, size, out);
     }
     // a bright page on a darker background (or a dark card on a light one) whose edge is too soft
     // for Canny: Otsu's split of the whole picture, both ways round
@@ -352,6 +456,10 @@ std::vector<Candidate> find_candidates(const cv::Mat& gray) {
         cv::morphologyEx(mask, mask, cv::MORPH_OPEN, close_kernel);
         cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, close_kernel);
         add_candidates(mask, cv::RETR_EXTERNAL, size, out);
+    }
+    for (auto& c : out) {
+        c.coverage = edge_coverage(edge_distance, c.quad);
+        c.rank = (0.3 + 0.7 * c.coverage) * c.outline_score + 0.2 * std::min(1.0, c.area_fraction / 0.5);
     }
     return out;
 }
@@ -418,40 +526,77 @@ LocatedDocument locate_document(const cv::Mat& bgr) {
     cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
     auto candidates = find_candidates(gray);
     if (candidates.empty()) return whole_image(bgr);
-    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.rank > b.rank; });
+    // the best-ranked shapes, and the largest well-covered ones: perspective can make a document's
+    // true outline look worse proportioned than a rectangle printed on it
+    std::vector<const Candidate*> order;
+    for (const auto& c : candidates) order.push_back(&c);
+    std::sort(order.begin(), order.end(), [](const Candidate* a, const Candidate* b) { return a->rank > b->rank; });
+    std::vector<const Candidate*> largest;
+    for (const auto& c : candidates) {
+        if (c.coverage >= kLargeMinCoverage) largest.push_back(&c);
+    }
+    std::sort(largest.begin(), largest.end(), [](const Candidate* a, const Candidate* b) { return a->area_fraction > b->area_fraction; });
+    std::vector<const Candidate*> to_measure;
+    auto pick = [&](const std::vector<const Candidate*>& from, size_t count) {
+        size_t added = 0;
+        for (const Candidate* c : from) {
+            if (added == count) break;
+            // the passes find the same outline several times: measure each once
+            bool seen = std::any_of(to_measure.begin(), to_measure.end(), [&](const Candidate* t) {
+                for (size_t k = 0; k < 4; ++k) {
+                    if (length(t->quad[k], c->quad[k]) > kSameCornerPx) return false;
+                }
+                return true;
+            });
+            if (!seen) to_measure.push_back(c), ++added;
+        }
+    };
+    pick(order, kMaxRefined);
+    pick(largest, kMaxLargeRefined);
 
     // the working scale finds the outline; the full resolution places it
     cv::Mat full_gray;
     cv::cvtColor(bgr, full_gray, cv::COLOR_BGR2GRAY);
     float search = float(2 / scale + 3);
-    // every well-ranked candidate is measured: the best coarse shape is not always the best outline
-    // (papers under the document merge with it at the working scale)
-    std::optional<Candidate> best;
-    std::vector<Quad> tried;
-    for (size_t i = 0; i < candidates.size() && tried.size() < kMaxRefined; ++i) {
-        // the passes find the same outline several times: measure each once
-        auto same = [&](const Quad& q) {
-            for (size_t k = 0; k < 4; ++k) {
-                if (length(q[k], candidates[i].quad[k]) > kSameCornerPx) return false;
-            }
-            return true;
-        };
-        if (std::any_of(tried.begin(), tried.end(), same)) continue;
-        tried.push_back(candidates[i].quad);
+    std::vector<Candidate> measured;
+    for (const Candidate* c : to_measure) {
         Quad coarse;
         for (size_t k = 0; k < 4; ++k) {
             // pixel centres: working pixel x covers source [x / scale, (x + 1) / scale)
-            coarse[k] = (candidates[i].quad[k] + cv::Point2f(0.5f, 0.5f)) * float(1 / scale) - cv::Point2f(0.5f, 0.5f);
+            coarse[k] = (c->quad[k] + cv::Point2f(0.5f, 0.5f)) * float(1 / scale) - cv::Point2f(0.5f, 0.5f);
         }
         // the coarse quad may be off by a few percent (a rounded corner cut, a thumb merged with the
         // outline): search widely, then once more narrowly around the edges found
         auto refined = refine(full_gray, coarse, search, kCoarseSearchShare);
-        if (refined) refined = refine(full_gray, refined->first, 2, 0);
         if (!refined || refined->second < kMinSupport) continue;
-        auto measured = evaluate(refined->first, bgr.size());
-        if (!measured) continue;
-        measured->rank = measured->outline_score * refined->second + 0.5 * std::min(1.0, double(measured->area_fraction) / 0.5);
-        if (!best || measured->rank > best->rank) best = measured;
+        // the wide pass's support counts: in a narrow window any texture has steps on the line
+        float wide_support = refined->second;
+        refined = refine(full_gray, refined->first, 2, 0);
+        if (!refined) continue;
+        refined->second = std::min(refined->second, wide_support);
+        auto candidate = evaluate(refined->first, bgr.size());
+        if (!candidate || length(candidate->quad[0], candidate->quad[1]) < kMinOutlinePx) continue;
+        candidate->support = refined->second;
+        candidate->rank = candidate->outline_score * candidate->support + 0.2 * std::min(1.0, double(candidate->area_fraction) / 0.5);
+        measured.push_back(*candidate);
+    }
+    std::optional<Candidate> best;
+    for (const auto& c : measured) {
+        if (!best || c.rank > best->rank) best = c;
+    }
+    // a document's outline is its outermost edge: the lines inside it (a header band, the MRZ band)
+    // make quads of document proportions too, since cards and pages differ in proportions. the
+    // outer quad's proportions may look worse (perspective), so its edges decide, not its rank
+    if (best) {
+        const Candidate chosen = *best;
+        for (const auto& c : measured) {
+            std::vector<cv::Point2f> outer(c.quad.begin(), c.quad.end());
+            bool contains = c.area_fraction > chosen.area_fraction &&
+                            std::all_of(chosen.quad.begin(), chosen.quad.end(), [&](cv::Point2f p) {
+                                return cv::pointPolygonTest(outer, p, true) > -kContainSlackPx;
+                            });
+            if (contains && c.support >= kOuterSupportShare * chosen.support && c.area_fraction > best->area_fraction) best = c;
+        }
     }
     if (!best) return whole_image(bgr);
 

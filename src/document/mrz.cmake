@@ -16,3 +16,4 @@ set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/ocrb_glyphs.cpp PROPERTIES
 
 facegate_add_test(test_mrz SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz.cpp LIBS facegate_mrz LABELS unit)
 facegate_add_test(test_mrz_reader SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_reader.cpp LIBS facegate_mrz LABELS unit)
+facegate_add_test(test_mrz_specimens SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_specimens.cpp LIBS facegate_mrz LABELS shared)

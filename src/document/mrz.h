@@ -40,8 +40,8 @@ struct MrzFields {
 };
 
 // the lines of a document of `format` holding `fields`, every check digit computed; names are
-// transliterated only by upper-casing and turning spaces/hyphens/apostrophes into '<', and truncated
-// to fit. throws facegate::Error(INVALID_PARAMETER) for characters that cannot go on an MRZ.
+// transliterated only by upper-casing, turning spaces and hyphens into '<' and leaving apostrophes
+// and commas out (O'NEIL -> ONEIL), and truncated to fit. throws facegate::Error(INVALID_PARAMETER) for characters that cannot go on an MRZ.
 std::vector<std::string> compose_mrz(MrzFormat format, const MrzFields& fields);
 
 struct MrzCheck {

@@ -17,7 +17,8 @@ std::string mrz_text(std::string_view text, std::string_view what) {
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
         if (std::isalnum(u)) out += char(std::toupper(u));
-        else if (c == ' ' || c == '-' || c == '\'' || c == ',' || c == '<') out += '<';
+        else if (c == ' ' || c == '-' || c == '<') out += '<'; // ICAO 9303: spaces and hyphens become fillers
+        else if (c == '\'' || c == ',') continue;                 // apostrophes and commas are left out
         else throw Error(ErrorCode::INVALID_PARAMETER, std::string(what) + " holds a character an MRZ cannot carry");
     }
     return out;

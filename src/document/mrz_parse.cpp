@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace facegate {
 
@@ -206,9 +207,9 @@ int correct_by_position(Lines& lines, const Layout& l) {
 
 // 'K' read in a run of '<' fillers (the confusion of Tesseract and alike). names: a K between
 // fillers, after two or more of them, since "<<" ends the surname and "<" separates names (a lone
-// given name "K" right after "<<" is then read as a filler, a documented limitation); other fields are left-aligned, so a K in
-// their trailing fillers, after at least one '<'. K and '<' weigh the same in a check digit (20 and
-// 0, both 0 mod 10), so only this structure can settle it.
+// given name "K" right after "<<" is then read as a filler, a documented limitation); the other
+// fields are left-aligned: a K in their trailing fillers, after at least one '<'. K and '<' weigh
+// the same in a check digit (20 and 0, both 0 mod 10), so only this structure can settle it.
 int correct_filler_k(Lines& lines, Span s, bool names) {
     int changed = 0;
     for (int i = 0; i < s.len; ++i) {

@@ -11,21 +11,23 @@
 #include <array>
 #include <cmath>
 #include <numeric>
-#include <opencv2/imgcodecs.hpp> // TEMPDEBUG
 
-#include <ctime>
-#include <cstdio>
 namespace facegate {
-double g_prof[8];
-static double pnow(){timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID,&t); return t.tv_sec*1e3+t.tv_nsec/1e6;}
+
 namespace {
 
 constexpr int kWorkSize = 1000;        // the longest side the zone is searched at
 constexpr float kReadHeight = 32.0f;   // glyph height (px) a zone is straightened to for reading
-constexpr size_t kMaxCandidates = 4;   // zones read before giving up on the rest
+constexpr float kLookHeight = 20.0f;   // and for a first look at its shape and angle
+constexpr size_t kMaxTried = 10;       // groups of lines looked at closely, best first
+constexpr size_t kMaxZones = 4;        // MRZ-shaped zones read before giving up on the rest
 constexpr float kRunnerUpMargin = 0.08f; // a second choice this close to the first may be tried
 constexpr double kWeakInk = 0.6;       // ink as weak as this share of the Otsu level joins stronger ink
 constexpr float kMinGridFit = 0.75f;    // share of glyphs on the fixed-pitch grid (see grid_fit)
+constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs of kReadHeight need ~1200
+constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
+constexpr float kMaxBandHeight = 800;
+constexpr int kLengths[] = {30, 36, 44}; // characters per line: TD1, TD2 / MRV-B, TD3 / MRV-A
 constexpr float kPi = 3.14159265f;
 
 // ---- finding the zone -------------------------------------------------------------------------
@@ -45,30 +47,53 @@ struct Candidate {
     float priority = 0;
 };
 
-cv::Mat to_gray(const cv::Mat& in) {
+// buffers kept from call to call on a thread: fresh multi-megabyte buffers page-fault on every call,
+// which on some virtual machines costs more than the filtering done in them
+struct Scratch {
+    cv::Mat gray, half, work, blackhat, gradient16, gradient, closed, binary; // finding the zone
+    cv::Mat straight, smooth, strong, weak, labels;                             // straightening it
+
+    // what a huge image left behind is not worth keeping
+    void trim() {
+        constexpr size_t kKeep = size_t(4) << 20;
+        for (cv::Mat* m : {&gray, &half, &work, &blackhat, &gradient16, &gradient, &closed, &binary, &straight, &smooth, &strong,
+                            &weak, &labels})
+            if (m->total() * m->elemSize() > kKeep) m->release();
+    }
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
+// 8-bit gray of a gray, BGR or BGRA image of 8 or 16 bits; empty for anything else
+cv::Mat to_gray(const cv::Mat& in, cv::Mat& buffer) {
     cv::Mat eight = in;
     if (in.depth() == CV_16U) in.convertTo(eight, CV_8U, 1.0 / 256);
     else if (in.depth() != CV_8U) in.convertTo(eight, CV_8U);
-    cv::Mat gray;
     switch (eight.channels()) {
-    case 1: gray = eight; break;
-    case 3: cv::cvtColor(eight, gray, cv::COLOR_BGR2GRAY); break;
-    case 4: cv::cvtColor(eight, gray, cv::COLOR_BGRA2GRAY); break;
-    default: break;
+    case 1: return eight;
+    case 3: cv::cvtColor(eight, buffer, cv::COLOR_BGR2GRAY); return buffer;
+    case 4: cv::cvtColor(eight, buffer, cv::COLOR_BGRA2GRAY); return buffer;
+    default: return {};
     }
-    return gray;
 }
 
 // `gray` at `scale` (<= 1): INTER_AREA is fast only for whole factors, so a whole factor first, then
 // bilinear for the rest (under 2x, which does not alias)
-cv::Mat shrink(const cv::Mat& gray, float scale) {
+cv::Mat shrink(const cv::Mat& gray, float scale, Scratch& s) {
     if (scale >= 1.0f) return gray;
     cv::Mat out = gray;
     const int whole = int(1.0f / scale);
-    if (whole >= 2) cv::resize(gray, out, {gray.cols / whole, gray.rows / whole}, 0, 0, cv::INTER_AREA);
+    if (whole >= 2) {
+        cv::resize(gray, s.half, {gray.cols / whole, gray.rows / whole}, 0, 0, cv::INTER_AREA);
+        out = s.half;
+    }
     const cv::Size size(std::max(1, int(float(gray.cols) * scale)), std::max(1, int(float(gray.rows) * scale)));
-    if (out.size() != size) cv::resize(out, out, size, 0, 0, cv::INTER_LINEAR);
-    return out;
+    if (out.size() == size) return out;
+    cv::resize(out, s.work, size, 0, 0, cv::INTER_LINEAR);
+    return s.work;
 }
 
 std::optional<LineBlob> make_blob(const cv::RotatedRect& r) {
@@ -115,20 +140,15 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
 
 // dark text on a light ground, as long horizontal blobs: black-hat (dark detail smaller than the
 // kernel) -> horizontal gradient (text texture, not rules or edges) -> closing along the line
-std::vector<LineBlob> find_line_blobs(const cv::Mat& gray) {
-    cv::Mat blackhat, gradient, closed, binary;
-    cv::morphologyEx(gray, blackhat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {13, 7}));
-    cv::Sobel(blackhat, gradient, CV_32F, 1, 0, 3);
-    gradient = cv::abs(gradient);
-    double max_value = 0;
-    cv::minMaxLoc(gradient, nullptr, &max_value);
-    if (max_value < 1) return {};
-    gradient.convertTo(gradient, CV_8U, 255.0 / max_value);
-    cv::morphologyEx(gradient, closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {21, 3}));
-    cv::threshold(closed, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-    cv::morphologyEx(binary, binary, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {5, 3}));
+std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, Scratch& s) {
+    cv::morphologyEx(gray, s.blackhat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {13, 7}));
+    cv::Sobel(s.blackhat, s.gradient16, CV_16S, 1, 0, 3);
+    cv::convertScaleAbs(s.gradient16, s.gradient, 0.25); // |d/dx| of 8-bit ink is at most 4 * 255
+    cv::morphologyEx(s.gradient, s.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {21, 3}));
+    cv::threshold(s.closed, s.binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    cv::morphologyEx(s.binary, s.binary, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {5, 3}));
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    cv::findContours(s.binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     std::vector<LineBlob> blobs;
     for (const auto& c : contours) {
         if (c.size() < 4) continue;
@@ -178,9 +198,10 @@ Candidate candidate_of(const std::vector<const LineBlob*>& group) {
     return c;
 }
 
-// lines of an MRZ: parallel, about as long as each other, starting at the same place, and one to
-// `max_apart` line heights apart
+// lines of an MRZ: not too long for their height, parallel, about as long as each other, starting at
+// the same place, and one to `max_apart` line heights apart
 bool compatible(const LineBlob& a, const LineBlob& b, float max_apart = 3.5f) {
+    if (a.length > kMaxLineAspect * a.thickness || b.length > kMaxLineAspect * b.thickness) return false;
     if (std::abs(a.angle - b.angle) > 3) return false;
     if (std::min(a.length, b.length) < 0.8f * std::max(a.length, b.length)) return false;
     if (std::min(a.thickness, b.thickness) < 0.6f * std::max(a.thickness, b.thickness)) return false;
@@ -191,8 +212,8 @@ bool compatible(const LineBlob& a, const LineBlob& b, float max_apart = 3.5f) {
     return across > 1.1f * t && across < max_apart * t && along < 0.15f * std::max(a.length, b.length);
 }
 
-std::vector<Candidate> find_candidates(const cv::Mat& work) {
-    std::vector<LineBlob> blobs = find_line_blobs(work);
+std::vector<Candidate> find_candidates(const cv::Mat& work, Scratch& s) {
+    std::vector<LineBlob> blobs = find_line_blobs(work, s);
     // top to bottom, so that the middle line of three is the middle one
     std::sort(blobs.begin(), blobs.end(), [](const LineBlob& a, const LineBlob& b) { return a.center.y < b.center.y; });
     std::vector<Candidate> out;
@@ -223,24 +244,25 @@ std::vector<Candidate> find_candidates(const cv::Mat& work) {
 // ---- straightening and cutting ----------------------------------------------------------------
 
 struct Band {
-    cv::Mat gray;        // straightened, glyphs about kReadHeight tall
-    cv::Mat ink;         // binarised, ink 255
+    cv::Mat ink;         // straightened (glyphs about `glyph_height` tall) and binarised, ink 255
     cv::Mat soft;        // ink strength, 0 paper (what the glyphs are read from)
     cv::Mat to_input;    // 2x3: band pixel -> input pixel
     float scale = 1;     // band pixels per input pixel
+    float glyph_height = kReadHeight; // what the glyphs were meant to measure in the band
 };
 
 // ink above `high`, grown through ink above `low`: the faint diagonal strokes of a blurred M or W stay
 // joined to their stems instead of falling apart into pieces too small to be glyphs
-cv::Mat hysteresis(const cv::Mat& strength, double high, double low) {
-    cv::Mat weak = strength > low, labels;
-    const int count = cv::connectedComponents(weak, labels, 8, CV_32S);
+cv::Mat hysteresis(const cv::Mat& strength, double high, double low, Scratch& s) {
+    cv::threshold(strength, s.weak, low, 255, cv::THRESH_BINARY);
+    const int count = cv::connectedComponents(s.weak, s.labels, 8, CV_32S);
+    const cv::Mat& labels = s.labels;
     std::vector<uchar> keep(size_t(count), 0);
     for (int y = 0; y < strength.rows; ++y) {
-        const uchar* s = strength.ptr<uchar>(y);
+        const uchar* v = strength.ptr<uchar>(y);
         const int* l = labels.ptr<int>(y);
         for (int x = 0; x < strength.cols; ++x) {
-            if (s[x] > high) keep[size_t(l[x])] = 255;
+            if (v[x] > high) keep[size_t(l[x])] = 255;
         }
     }
     keep[0] = 0;
@@ -253,11 +275,16 @@ cv::Mat hysteresis(const cv::Mat& strength, double high, double low) {
     return out;
 }
 
-// the zone of `c` (input pixels, angle in degrees) straightened at `scale`, with margins
-Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thickness, float angle, float char_height) {
+// the zone (input pixels, angle in degrees) straightened so that glyphs of `char_height` become
+// `glyph_height` tall, with margins
+Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thickness, float angle, float char_height,
+                float glyph_height, Scratch& s) {
     Band band;
-    band.scale = std::clamp(kReadHeight / std::max(char_height, 1.0f), 0.2f, 5.0f);
+    band.glyph_height = glyph_height;
     const float along = length + 2.0f * char_height, across = thickness + 1.5f * char_height;
+    // unless that makes a band larger than any MRZ needs (a stray blob in a huge image)
+    band.scale = std::clamp(glyph_height / std::max(char_height, 1.0f), 0.05f, 5.0f);
+    band.scale = std::min({band.scale, kMaxBandWidth / along, kMaxBandHeight / across});
     cv::Size size(std::max(8, int(along * band.scale)), std::max(8, int(across * band.scale)));
     const float a = angle * kPi / 180, k = 1.0f / band.scale;
     const float ca = std::cos(a) * k, sa = std::sin(a) * k;
@@ -272,20 +299,22 @@ Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thi
     cv::Rect region = cv::boundingRect(corners) & cv::Rect(0, 0, gray.cols, gray.rows);
     if (region.area() == 0) return band;
     cv::Mat source = gray(region);
-    if (band.scale < 0.7f) cv::GaussianBlur(source, source, {0, 0}, 0.4 / band.scale);
+    if (band.scale < 0.7f) {
+        cv::Mat smoothed; // not in place: `gray` may be the caller's image
+        cv::GaussianBlur(source, smoothed, {0, 0}, 0.4 / band.scale);
+        source = smoothed;
+    }
     cv::Mat m = band.to_input.clone();
     m.at<double>(0, 2) -= region.x;
     m.at<double>(1, 2) -= region.y;
-    cv::warpAffine(source, band.gray, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    // outside the image: white, which holds no ink (replicating the edge would smear any glyph there)
+    cv::warpAffine(source, s.straight, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
 
-    cv::Mat smooth, blackhat;
-    cv::GaussianBlur(band.gray, smooth, {0, 0}, 0.8);
-    cv::morphologyEx(smooth, blackhat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {15, 15}));
-    cv::Mat strong;
-    double t = cv::threshold(blackhat, strong, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    cv::GaussianBlur(s.straight, s.smooth, {0, 0}, 0.8);
+    cv::morphologyEx(s.smooth, band.soft, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {15, 15}));
+    double t = cv::threshold(band.soft, s.strong, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
     t = std::max(t, 12.0); // no contrast: no ink
-    band.ink = hysteresis(blackhat, t, t * kWeakInk);
-    band.soft = blackhat;
+    band.ink = hysteresis(band.soft, t, t * kWeakInk, s);
     return band;
 }
 
@@ -302,13 +331,16 @@ struct Line {
     int strip_top = 0;
     std::vector<Component> glyphs; // the line's components, left to right
     float height = 0;          // median glyph height
-    float first_center = 0, last_center = 0;
+    float first_center = 0, last_center = 0; // of the glyphs at the ends
     float spacing = 0;         // median distance of neighbouring single glyphs (0: unknown)
+    // the fixed-pitch grid the glyphs sit on: centre of cell 0 (the first glyph), pitch, the share
+    // of single glyphs within a fifth of a pitch of a cell centre, and how many cells the line spans
+    float grid_first = 0, pitch = 0, grid_fit = 0, cells = 0;
     float coverage = 0;        // share of the line's extent covered by glyph ink columns
 };
 
 // rows of ink: the band's text lines, as [top, bottom] runs of the row projection
-std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink) {
+std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink, float glyph_height) {
     cv::Mat projection;
     cv::reduce(ink, projection, 1, cv::REDUCE_SUM, CV_32F);
     std::vector<float> p(projection.begin<float>(), projection.end<float>());
@@ -330,9 +362,53 @@ std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink) {
     }
     std::vector<std::pair<int, int>> lines;
     for (auto r : runs) {
-        if (r.second - r.first + 1 >= int(0.4f * kReadHeight)) lines.push_back(r);
+        if (r.second - r.first + 1 >= int(0.4f * glyph_height)) lines.push_back(r);
     }
     return lines;
+}
+
+// the grid of a line's cells: started at the first glyph and the neighbour spacing, then refined by
+// least squares over the single glyphs' centres, over ever more of the line (a pitch off by a
+// fraction of a pixel puts the far end's glyphs in the wrong cells until the near end has fixed it),
+// so that an end glyph touching a speck, or a missing one, does not skew every cell. `width`: a
+// single glyph's typical width.
+void fit_grid(Line& line, float width) {
+    float pitch = line.spacing;
+    if (pitch <= 0) return;
+    float first = line.first_center;
+    const float single = 0.95f * line.height;
+    for (float reach : {8.0f, 16.0f, 32.0f, 1e9f}) {
+        double sk = 0, sc = 0, skk = 0, skc = 0;
+        int m = 0;
+        for (const auto& g : line.glyphs) {
+            if (float(g.box.width) > single) continue;
+            const float cells = (g.cx() - first) / pitch;
+            const float k = std::round(cells);
+            if (k < 0 || k > reach || std::abs(cells - k) > 0.35f) continue;
+            sk += k;
+            sc += g.cx();
+            skk += double(k) * k;
+            skc += double(k) * g.cx();
+            ++m;
+        }
+        const double det = m * skk - sk * sk;
+        if (m < 5 || det <= 0) continue;
+        pitch = float((m * skc - sk * sc) / det);
+        first = float((sc - pitch * sk) / m);
+        if (pitch < 0.3f * line.height) return;
+    }
+    int singles = 0, on_grid = 0;
+    for (const auto& g : line.glyphs) {
+        if (float(g.box.width) > single) continue;
+        ++singles;
+        const float cells = (g.cx() - first) / pitch;
+        on_grid += cells > -0.5f && std::abs(cells - std::round(cells)) <= 0.2f;
+    }
+    line.grid_first = first;
+    line.pitch = pitch;
+    line.grid_fit = singles ? float(on_grid) / float(singles) : 0.0f;
+    // the last glyph's right edge is half a glyph past its cell's centre
+    line.cells = (float(line.glyphs.back().box.br().x) - width / 2 - first) / pitch + 1;
 }
 
 // the glyphs of the line in rows [top, bottom]
@@ -406,6 +482,7 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
     float covered = 0;
     for (const auto& g : line.glyphs) covered += float(g.box.width);
     line.coverage = covered / std::max(1.0f, float(last.box.br().x - first.box.x));
+    fit_grid(line, width);
     return line;
 }
 
@@ -413,9 +490,9 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
 // cell's share of components wider than a glyph (touching glyphs, runs of '<'); graded ink, taken
 // within a pixel of those components' binarised pixels (their blurred rims, not their neighbours),
 // scaled to 255 at its strongest
-cv::Mat cell_ink(const Line& line, int i, int n) {
-    const float pitch = (line.last_center - line.first_center) / float(n - 1);
-    const float center = line.first_center + float(i) * pitch;
+cv::Mat cell_ink(const Line& line, int i) {
+    const float pitch = line.pitch;
+    const float center = line.grid_first + float(i) * pitch;
     const float lo = center - pitch / 2, hi = center + pitch / 2;
     const int x0 = std::max(0, int(std::floor(lo - 0.4f * pitch)));
     const int x1 = std::min(line.labels.cols, int(std::ceil(hi + 0.4f * pitch)));
@@ -519,9 +596,8 @@ Reading read_lines(const std::vector<Line>& lines, int n, const OcrbGlyphs& glyp
     for (const auto& line : lines) {
         std::vector<cv::Mat> cells;
         cells.reserve(size_t(n));
-        for (int i = 0; i < n; ++i) cells.push_back(cell_ink(line, i, n));
+        for (int i = 0; i < n; ++i) cells.push_back(cell_ink(line, i));
         auto matches = glyphs.classify(cells);
-        if (getenv("MRZCELLS")) { static int li = 0; cv::Mat row(60, 40 * n, CV_8U, cv::Scalar(0)); for (int i = 0; i < n; ++i) { cv::Mat c = cells[size_t(i)]; if (c.empty()) continue; cv::Rect r(40 * i, 0, std::min(40, c.cols), std::min(60, c.rows)); c(cv::Rect(0, 0, r.width, r.height)).copyTo(row(r)); } cv::imwrite("/tmp/mrzx/cells" + std::to_string(li++) + ".png", row); } // TEMPDEBUG
         std::string text;
         for (const auto& m : matches) {
             text += m.ch; // an empty cell reads '<' with score -1
@@ -569,7 +645,7 @@ struct BandRead {
 
 // the lines of a straightened band: `expected` (2 or 3; 0: either) rows with the most ink
 std::vector<Line> band_lines(const Band& band, int expected) {
-    auto rows = find_rows(band.ink);
+    auto rows = find_rows(band.ink, band.glyph_height);
     std::vector<Line> lines;
     for (auto [top, bottom] : rows) {
         if (auto line = cut_line(band, top, bottom)) lines.push_back(std::move(*line));
@@ -608,27 +684,24 @@ bool mrz_shaped(const std::vector<Line>& lines) {
     return min_len > 0.85f * max_len && max_left - min_left < 2 * lines[0].height;
 }
 
-// how well the lines' glyphs sit on a grid of `n` cells: the share of single glyphs centred within a
-// fifth of a pitch of a cell's centre, on the worst line. an MRZ is printed at a fixed pitch, so
-// nearly all do; proportional print, or lines cut into the wrong number of cells, drift off it.
-float grid_fit(const std::vector<Line>& lines, int n) {
-    float worst = 1;
+// whether the lines are MRZ lines of `n` characters: their glyphs sit on a fixed-pitch grid (an MRZ
+// is printed at a fixed pitch; proportional print drifts off it) of a pitch a glyph of their height
+// can have, spanning `n` cells (give or take `cells_off`: a glyph touching a speck at an end)
+bool lines_of(const std::vector<Line>& lines, int n, float min_fit = kMinGridFit, float cells_off = 1.2f) {
     for (const auto& line : lines) {
-        const float pitch = (line.last_center - line.first_center) / float(n - 1);
-        if (pitch < 0.45f * line.height || pitch > 1.4f * line.height) return 0;
-        int singles = 0, on_grid = 0;
-        for (const auto& g : line.glyphs) {
-            if (float(g.box.width) > 1.1f * pitch) continue;
-            ++singles;
-            const float cells = (g.cx() - line.first_center) / pitch;
-            on_grid += std::abs(cells - std::round(cells)) <= 0.2f;
-        }
-        worst = std::min(worst, singles ? float(on_grid) / float(singles) : 0.0f);
+        if (line.grid_fit < min_fit || std::abs(line.cells - float(n)) > cells_off) return false;
+        if (line.pitch < 0.45f * line.height || line.pitch > 1.4f * line.height) return false;
     }
-    return worst;
+    return true;
 }
 
-BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs) {
+// lines that may yet prove an MRZ once straightened better: a looser lines_of, for any length
+bool may_be_mrz(const std::vector<Line>& lines) {
+    if (!mrz_shaped(lines)) return false;
+    return std::any_of(std::begin(kLengths), std::end(kLengths), [&](int n) { return lines_of(lines, n, 0.5f, 3.0f); });
+}
+
+BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs, Scratch& s) {
     BandRead out;
     out.center = c.center / work_scale;
     out.length = c.length / work_scale;
@@ -639,29 +712,25 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
     if (c.lines == 1) out.char_height = out.char_height / 2.3f; // two lines merged into one blob
     const int expected = c.lines >= 2 ? c.lines : 0;
 
-    for (int pass = 0; pass < 2; ++pass) {
-        double t5=pnow();
-        out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height);
-        g_prof[4]+=pnow()-t5;
-        if (out.band.ink.empty()) return out;
-        out.lines = band_lines(out.band, expected);
-        if (out.lines.size() < 2) return out;
-        // glyph height measured: refine the scale once, and the angle from the baselines
-        float height = 0;
-        for (const auto& l : out.lines) height += l.height;
-        height /= float(out.lines.size()) * out.band.scale;
-        const float slope = residual_slope(out.lines);
-        const bool rescale = std::abs(height - out.char_height) > 0.15f * out.char_height;
-        const bool rotate = std::abs(slope) * float(out.band.ink.cols) > 0.1f * kReadHeight;
-        if (pass == 1 || (!rescale && !rotate)) break;
-        out.char_height = height;
-        out.angle += std::atan(slope) * 180 / kPi;
-        if (c.lines == 1) out.thickness = std::max(out.thickness, 4.0f * height);
-    }
+    // a first look, small: is it an MRZ, how tall are its glyphs, how turned is it still
+    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kLookHeight, s);
+    if (out.band.ink.empty()) return out;
+    out.lines = band_lines(out.band, expected);
+    if (out.lines.size() < 2 || !may_be_mrz(out.lines)) return out;
+    float height = 0;
+    for (const auto& l : out.lines) height += l.height;
+    out.char_height = height / (float(out.lines.size()) * out.band.scale);
+    out.angle += std::atan(residual_slope(out.lines)) * 180 / kPi;
+    if (c.lines == 1) out.thickness = std::max(out.thickness, 4.0f * out.char_height);
+
+    // then straightened for reading
+    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kReadHeight, s);
+    if (out.band.ink.empty()) return out;
+    out.lines = band_lines(out.band, expected);
     if (!mrz_shaped(out.lines)) return out;
     std::vector<int> lengths = out.lines.size() == 3 ? std::vector<int>{30} : std::vector<int>{44, 36};
     for (int n : lengths) {
-        if (grid_fit(out.lines, n) < kMinGridFit) continue;
+        if (!lines_of(out.lines, n)) continue;
         Reading r = read_lines(out.lines, n, glyphs);
         if (!out.structure || r.better_than(out.reading)) out.reading = std::move(r);
         out.structure = true;
@@ -704,33 +773,36 @@ MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
 
 MrzReadResult read_mrz(const cv::Mat& bgr) {
     const OcrbGlyphs& glyphs = OcrbGlyphs::instance(); // a missing font is an error, not "no MRZ"
-    MrzReadResult none;
-    if (bgr.empty() || bgr.dims != 2 || bgr.cols < 32 || bgr.rows < 16) return none;
-    cv::Mat gray = to_gray(bgr);
-    if (gray.empty()) return none;
+    if (bgr.empty() || bgr.dims != 2 || bgr.cols < 32 || bgr.rows < 16) return {};
+    Scratch& s = scratch();
+    const cv::Mat gray = to_gray(bgr, s.gray);
+    if (gray.empty()) return {};
 
     const float work_scale = std::min(1.0f, float(kWorkSize) / float(std::max(gray.cols, gray.rows)));
-    double t0=pnow();
-    cv::Mat work = shrink(gray, work_scale);
-    double t1=pnow(); g_prof[0]+=t1-t0;
-    auto cands = find_candidates(work);
-    double t2=pnow(); g_prof[1]+=t2-t1; g_prof[7]+=cands.size();
-
+    std::vector<Candidate> candidates;
+    try {
+        candidates = find_candidates(shrink(gray, work_scale, s), s);
+    } catch (const cv::Exception&) {
+        return {}; // an image OpenCV cannot filter holds no zone we can read
+    }
     std::optional<BandRead> best;
-    size_t read = 0;
-    for (const auto& c : cands) {
-        if (read == kMaxCandidates) break;
-        double t3=pnow();
-        BandRead b = read_candidate(gray, c, work_scale, glyphs);
-        if (getenv("MRZDBG")) { fprintf(stderr, "cand lines=%d c=(%.0f,%.0f) len=%.0f th=%.1f lh=%.1f -> band lines %zu structure %d\n", c.lines, c.center.x, c.center.y, c.length, c.thickness, c.line_height, b.lines.size(), b.structure); for (auto& l : b.lines) fprintf(stderr, "   line %d-%d glyphs %zu h=%.1f cov=%.2f first=%.0f last=%.0f sp=%.1f\n", l.top, l.bottom, l.glyphs.size(), l.height, l.coverage, l.first_center, l.last_center, l.spacing); } // TEMPDEBUG
-        g_prof[2]+=pnow()-t3; g_prof[6]+=1;
+    size_t tried = 0, zones = 0;
+    for (const auto& c : candidates) {
+        if (tried++ == kMaxTried || zones == kMaxZones) break;
+        BandRead b;
+        try {
+            b = read_candidate(gray, c, work_scale, glyphs, s);
+        } catch (const cv::Exception&) {
+            continue; // an image OpenCV cannot process in some step holds no zone we can read
+        }
         if (!b.structure) continue;
-        ++read;
+        ++zones;
         if (!best || b.reading.better_than(best->reading)) best = std::move(b);
         if (best->reading.parsed && best->reading.parsed->all_checks_valid) break;
     }
-    if (!best) return none;
-    return result_of(*best, gray.size());
+    MrzReadResult result = best ? result_of(*best, gray.size()) : MrzReadResult{};
+    s.trim();
+    return result;
 }
 
 } // namespace facegate

@@ -19,8 +19,8 @@ namespace facegate {
 
 namespace {
 
-constexpr int kRenderHeight = 96;
-constexpr int kHalfInk = 128; // a glyph's extent: where its ink is at least half strength // font size the glyphs are rendered at before the variants are made
+constexpr int kRenderHeight = 96; // font size the glyphs are rendered at before the variants are made
+constexpr int kHalfInk = 128;     // a glyph's extent: where its ink is at least half strength
 // glyphs at least this wide for their height fill the cell's width; narrower ones (1, I in some
 // fonts) keep their proportion, so a stroke is not stretched into a block
 constexpr float kFullWidthAspect = 0.55f;
@@ -40,8 +40,8 @@ cv::Mat render(cv::freetype::FreeType2& font, char c) {
 }
 
 // the variants the reader meets: stroke weight (ink spread or thinned print), size (a glyph of 14 px
-// loses detail that one of 26 keeps) and blur, each as ink strength scaled to full ink at its peak,
-// as the reader scales a line's ink
+// loses detail that one of 26 keeps) and blur, each as ink strength scaled to 255 at its strongest,
+// as the reader scales a glyph's cell
 std::vector<cv::Mat> variants(const cv::Mat& large) {
     std::vector<cv::Mat> out;
     for (int weight : {-2, 0, 2, 4}) {
@@ -118,7 +118,7 @@ OcrbGlyphs::OcrbGlyphs(const std::filesystem::path& font_path) {
     try {
         font = cv::freetype::createFreeType2();
         font->loadFontData(font_path.string(), 0);
-    } catch (const cv::Exception& e) {
+    } catch (const cv::Exception&) {
         throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font " + font_path.string() + " cannot be read: " + hint);
     }
     std::vector<cv::Mat> rows;
@@ -166,6 +166,7 @@ GlyphMatch OcrbGlyphs::classify(const cv::Mat& ink) const { return classify(std:
 
 std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) const {
     std::vector<GlyphMatch> out(inks.size());
+    if (inks.empty()) return out;
     cv::Mat features(int(inks.size()), kWidth * kHeight, CV_32F, cv::Scalar(0));
     std::vector<float> aspects(inks.size(), 1.0f);
     std::vector<bool> has_ink(inks.size(), false);
@@ -175,7 +176,6 @@ std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) c
         feature.copyTo(features.row(int(i)));
         has_ink[i] = true;
     }
-    if (inks.empty()) return out;
     cv::Mat scores(int(inks.size()), templates_.rows, CV_32F, cv::Scalar(0)); // glyphs x templates
     for (size_t i = 0; i < inks.size(); ++i) {
         if (has_ink[i]) correlate(features.ptr<float>(int(i)), scores.ptr<float>(int(i)));

@@ -19,7 +19,7 @@ inline constexpr std::string_view kMrzAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 struct GlyphMatch {
     char ch = '<';
-    float score = -1.0f;  // how well it matches its best template: about 0.9 for clean print, <0.5 for junk
+    float score = -1.0f;  // correlation with its best template: ~0.95 for clean print, <0.5 for junk, -1 no ink
     char runner_up = '<'; // the best other character
     float runner_up_score = -1.0f;
 };
@@ -33,7 +33,7 @@ class OcrbGlyphs {
     static constexpr int kWidth = 16;
     static constexpr int kHeight = 24;
 
-    // the templates, rendered on first use (thread-safe, about 50 ms); throws
+    // the templates, rendered on first use (thread-safe, some tens of ms); throws
     // Error(MODEL_UNAVAILABLE) when the font is missing or unreadable
     static const OcrbGlyphs& instance();
 

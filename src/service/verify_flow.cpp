@@ -84,6 +84,7 @@ VerifyResult IdentityFlows::verify_selfie(const VerifyRequest& request) {
 
     AnalyzeOptions options;
     options.max_faces = 3;
+    options.min_relative_width = kSecondFaceWidthRatio; // a face in the far background is not a second person here
     ImageAnalysis analysis = collections_.engine().analyze_bytes(request.selfie, options);
     result.image_width = analysis.width;
     result.image_height = analysis.height;
@@ -96,10 +97,7 @@ VerifyResult IdentityFlows::verify_selfie(const VerifyRequest& request) {
         result.reasons.push_back("NO_FACE");
     } else {
         const FaceAnalysis& face = analysis.faces.front();
-        if (analysis.faces.size() > 1 &&
-            analysis.faces[1].box.rect.width >= kSecondFaceWidthRatio * face.box.rect.width) {
-            result.reasons.push_back("MULTIPLE_FACES");
-        }
+        if (analysis.faces.size() > 1) result.reasons.push_back("MULTIPLE_FACES");
         if (!face.liveness.live) result.reasons.push_back("NOT_LIVE");
         for (auto& reason : quality_reasons(face)) result.reasons.push_back(std::move(reason));
 

@@ -254,7 +254,6 @@ TEST(MrzReader, ReadsSyntheticDocuments) {
                         std::to_string(look.char_height) + " angle=" + std::to_string(look.angle) +
                         " blur=" + std::to_string(look.blur) + " " + describe(r);
             for (const auto& l : doc.lines) failures += "\n  truth " + l;
-            cv::imwrite("/tmp/mrzx/fail" + std::to_string(i) + ".png", doc.image); // TEMPDEBUG
         }
         EXPECT_TRUE(r.band_found) << i;
     }

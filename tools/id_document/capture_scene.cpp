@@ -7,6 +7,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <limits>
+#include <utility>
 #include <vector>
 
 namespace facegate {
@@ -43,6 +45,18 @@ std::vector<cv::Point> ellipse_polygon(cv::Point2f center, cv::Size2f axes, doub
     return poly;
 }
 
+// where row `y` crosses the convex quad: [from, to] in x (empty, from > to, when it misses it)
+std::pair<float, float> row_span(const std::array<cv::Point2f, 4>& quad, float y) {
+    float from = std::numeric_limits<float>::max(), to = std::numeric_limits<float>::lowest();
+    for (size_t i = 0; i < 4; ++i) {
+        cv::Point2f a = quad[i], b = quad[(i + 1) % 4];
+        if ((y < a.y && y < b.y) || (y > a.y && y > b.y) || a.y == b.y) continue;
+        float x = a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y);
+        from = std::min(from, x), to = std::max(to, x);
+    }
+    return {from, to};
+}
+
 } // namespace
 
 cv::Mat table_background(cv::Size size, std::mt19937& rng) {
@@ -56,20 +70,21 @@ cv::Mat table_background(cv::Size size, std::mt19937& rng) {
     };
     cv::Scalar base = jitter_color(kSurfaces[pick(rng, int(std::size(kSurfaces)))], 10, rng);
     bool vertical = pick(rng, 2) == 1;
-    // computed at half resolution and scaled up (the camera focuses on the document; a quarter of the work)
-    cv::Size half((size.width + 1) / 2, (size.height + 1) / 2);
+    // computed at a quarter of the resolution and scaled up: the camera focuses on the document, and
+    // the small buffer keeps the capture's memory churn low
+    cv::Size quarter((size.width + 3) / 4, (size.height + 3) / 4);
     // streaks: many cells across the grain, few along it
-    cv::Size grid = vertical ? cv::Size(half.width / 3, 6) : cv::Size(6, half.height / 3);
-    SmoothField streaks(noise_grid(grid, rng), half);
-    SmoothField tone(noise_grid({6, 5}, rng), half);
+    cv::Size grid = vertical ? cv::Size(quarter.width / 2, 6) : cv::Size(6, quarter.height / 2);
+    SmoothField streaks(noise_grid(grid, rng), quarter);
+    SmoothField tone(noise_grid({6, 5}, rng), quarter);
     float depth = float(Uniform(0.08, 0.22)(rng));
-    cv::Mat surface(half, CV_8UC3);
-    std::vector<float> s(size_t(half.width)), t(size_t(half.width));
-    for (int y = 0; y < half.height; ++y) {
+    cv::Mat surface(quarter, CV_8UC3);
+    std::vector<float> s(size_t(quarter.width)), t(size_t(quarter.width));
+    for (int y = 0; y < quarter.height; ++y) {
         streaks.row(y, s.data());
         tone.row(y, t.data());
         cv::Vec3b* p = surface.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < half.width; ++x) {
+        for (int x = 0; x < quarter.width; ++x) {
             float g = 1.f - depth * s[size_t(x)] - 0.12f * t[size_t(x)];
             p[x] = cv::Vec3b(cv::saturate_cast<uchar>(base[0] * g), cv::saturate_cast<uchar>(base[1] * g),
                              cv::saturate_cast<uchar>(base[2] * g));
@@ -129,7 +144,7 @@ cv::Mat scene_background(SceneBackground kind, cv::Size size, std::mt19937& rng)
     return kind == SceneBackground::TABLE ? table_background(size, rng) : clutter_background(size, rng);
 }
 
-void draw_document_shadow(cv::Mat& scene, const std::array<cv::Point2f, 4>& corners, std::mt19937& rng) {
+void draw_document_shadow(cv::Mat& scene, const std::array<cv::Point2f, 4>& corners, float inset, std::mt19937& rng) {
     // a quarter-resolution mask, blurred, read back at full resolution only where it falls
     constexpr int kFactor = 4;
     cv::Size small((scene.cols + kFactor - 1) / kFactor, (scene.rows + kFactor - 1) / kFactor);
@@ -153,7 +168,14 @@ void draw_document_shadow(cv::Mat& scene, const std::array<cv::Point2f, 4>& corn
     for (int y = area.y; y < area.br().y; ++y) {
         field.row(y, d.data());
         cv::Vec3b* p = scene.ptr<cv::Vec3b>(y);
+        // the document will cover its interior: skip it, keeping `inset` pixels of edge (rounded corners)
+        auto [inside_from, inside_to] = row_span(corners, float(y));
+        int skip_from = -1, skip_to = -1;
+        if (inside_to - inside_from > 2 * inset) {
+            skip_from = int(std::ceil(inside_from + inset)), skip_to = int(std::floor(inside_to - inset));
+        }
         for (int x = area.x; x < area.br().x; ++x) {
+            if (x == skip_from && skip_from < skip_to) x = skip_to;
             float keep = 1.f - d[size_t(x)];
             for (int c = 0; c < 3; ++c) p[x][c] = uchar(p[x][c] * keep);
         }
@@ -206,15 +228,19 @@ void draw_holding_hand(cv::Mat& scene, const std::array<cv::Point2f, 4>& corners
     cv::polylines(mask, thumb_local, true, cv::Scalar(200), std::max(1, int(thumb_width / 25)), cv::LINE_AA);
 
     // shading: skin darker towards the outline, a lighter nail near the thumb's tip
-    cv::Mat alpha, inner;
-    cv::Mat solid = mask > 0;
-    cv::GaussianBlur(solid, alpha, cv::Size(0, 0), 1.2);
-    cv::GaussianBlur(mask, inner, cv::Size(0, 0), std::max(2.0, double(thumb_width) / 5));
+    cv::Mat alpha, small, inner;
+    cv::GaussianBlur(mask > 0, alpha, cv::Size(0, 0), 1.2);
+    // the wide blur that shades the outline, at a quarter of the resolution (it is smooth anyway)
+    cv::resize(mask, small, cv::Size(), 0.25, 0.25, cv::INTER_AREA);
+    cv::GaussianBlur(small, small, cv::Size(0, 0), std::max(0.5, double(thumb_width) / 20));
+    cv::resize(small, inner, roi.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Vec3b shades[256];
+    for (int i = 0; i < 256; ++i) shades[i] = to_pixel(skin * (0.7 + 0.3 * i / 255.0));
     cv::Mat hand(roi.size(), CV_8UC3);
     for (int y = 0; y < roi.height; ++y) {
         const uchar* in = inner.ptr<uchar>(y);
         cv::Vec3b* out = hand.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < roi.width; ++x) out[x] = to_pixel(skin * (0.7 + 0.3 * in[x] / 255.0));
+        for (int x = 0; x < roi.width; ++x) out[x] = shades[in[x]];
     }
     cv::Point2f nail = tip + thumb_axis * (thumb_width * 0.4f) - cv::Point2f(roi.tl());
     cv::ellipse(hand, cv::RotatedRect(nail, cv::Size2f(thumb_width * 0.6f, thumb_width * 0.62f), float(thumb_angle)),

@@ -22,8 +22,10 @@ cv::Mat clutter_background(cv::Size size, std::mt19937& rng);
 
 cv::Mat scene_background(SceneBackground kind, cv::Size size, std::mt19937& rng);
 
-// darkens the surface under and beside the document (corners TL TR BR BL): a soft contact shadow
-void draw_document_shadow(cv::Mat& scene, const std::array<cv::Point2f, 4>& corners, std::mt19937& rng);
+// darkens the surface under and beside the document (corners TL TR BR BL): a soft contact shadow.
+// the document is pasted over it afterwards, so its interior is skipped but for `inset` pixels along
+// its edges (at least its corner radius, where the surface shows through)
+void draw_document_shadow(cv::Mat& scene, const std::array<cv::Point2f, 4>& corners, float inset, std::mt19937& rng);
 
 // a skin-coloured hand holding the document by its right or top edge: palm outside, a thumb reaching
 // a few percent of the document's size over it (away from the MRZ band and the portrait's side)

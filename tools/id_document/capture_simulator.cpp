@@ -27,6 +27,8 @@ void validate(const cv::Mat& document, float corner_radius, const CaptureOptions
     if (o.output_size.width < 64 || o.output_size.height < 64) fail("the capture must be at least 64x64");
     if (!(o.min_fill > 0 && o.min_fill <= o.max_fill && o.max_fill <= 1)) fail("fill must satisfy 0 < min <= max <= 1");
     if (!(o.max_corner_jitter >= 0 && o.max_corner_jitter <= 0.25)) fail("corner jitter must be 0-0.25");
+    if (!(o.max_rotation_deg >= 0 && o.max_rotation_deg <= 45)) fail("rotation must be 0-45 degrees");
+    if (!(o.hand_probability >= 0 && o.hand_probability <= 1)) fail("the hand's probability must be 0-1");
     if (!(o.max_blur_sigma >= 0 && o.max_blur_sigma <= 10)) fail("blur sigma must be 0-10");
     if (!(o.max_noise_sigma >= 0 && o.max_noise_sigma <= 50)) fail("noise sigma must be 0-50");
     if (!(o.min_jpeg_quality >= 1 && o.min_jpeg_quality <= o.max_jpeg_quality && o.max_jpeg_quality <= 100)) {
@@ -62,8 +64,9 @@ std::array<cv::Point2f, 4> place_document(cv::Size document, const CaptureOption
     float fit = std::min({1.f, (o.output_size.width - 2 * margin) / box.width, (o.output_size.height - 2 * margin) / box.height});
     for (auto& p : quad) p *= fit;
     box = cv::Rect2f(box.x * fit, box.y * fit, box.width * fit, box.height * fit);
-    float cx = float(Uniform(margin - box.x, o.output_size.width - margin - box.br().x)(rng));
-    float cy = float(Uniform(margin - box.y, o.output_size.height - margin - box.br().y)(rng));
+    auto between = [&rng](float lo, float hi) { return float(Uniform(lo, std::max(lo, hi))(rng)); };
+    float cx = between(margin - box.x, o.output_size.width - margin - box.br().x);
+    float cy = between(margin - box.y, o.output_size.height - margin - box.br().y);
     for (auto& p : quad) p += cv::Point2f(cx, cy);
     return quad;
 }
@@ -84,19 +87,25 @@ std::vector<cv::Point2f> outline(cv::Size size, float r) {
     return points;
 }
 
-// the document's coverage of `roi` (0-255, anti-aliased edges): its outline mapped by `warp` and filled.
-// cheaper than warping a mask image
-cv::Mat coverage(cv::Size document, float corner_radius, const cv::Matx33d& warp, const cv::Rect& roi) {
+// a `size` view into `buffer`, grown to `capacity` when too small: the views of successive captures
+// differ in size, the buffer stays
+cv::Mat view(cv::Mat& buffer, cv::Size capacity, cv::Size size, int type) {
+    if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) buffer.create(capacity, type);
+    return buffer(cv::Rect(cv::Point(0, 0), size));
+}
+
+// the document's coverage of `roi` (0-255, anti-aliased edges) drawn into `alpha`: its outline mapped
+// by `warp` and filled. cheaper than warping a mask image
+void coverage(cv::Size document, float corner_radius, const cv::Matx33d& warp, const cv::Rect& roi, cv::Mat& alpha) {
     std::vector<cv::Point2f> mapped;
-    cv::perspectiveTransform(outline(document, corner_radius), mapped, cv::Matx33d(warp));
+    cv::perspectiveTransform(outline(document, corner_radius), mapped, warp);
     constexpr int kShift = 4; // sub-pixel vertices
     std::vector<cv::Point> polygon;
     for (const auto& p : mapped) {
         polygon.emplace_back(cvRound((p.x - roi.x) * (1 << kShift)), cvRound((p.y - roi.y) * (1 << kShift)));
     }
-    cv::Mat alpha(roi.size(), CV_8UC1, cv::Scalar(0));
+    alpha.setTo(0);
     cv::fillPoly(alpha, std::vector<std::vector<cv::Point>>{polygon}, cv::Scalar(255), cv::LINE_AA, kShift);
-    return alpha;
 }
 
 // pastes `warped` (covering `roi` of the scene) where `alpha` (0-255, anti-aliased at the edges) covers it
@@ -155,7 +164,7 @@ Lighting make_lighting(cv::Size size, std::mt19937& rng) {
 void light_and_noise(cv::Mat& bgr, const Lighting& light, double noise_sigma, std::mt19937& rng) {
     constexpr uint32_t kTable = 4096;
     std::vector<float> normal(kTable);
-    std::normal_distribution<float> gauss(0.f, float(noise_sigma));
+    std::normal_distribution<float> gauss(0.f, std::max(1e-6f, float(noise_sigma)));
     for (auto& v : normal) v = gauss(rng);
     uint32_t state = uint32_t(rng()) | 1u;
     std::vector<float> gain(size_t(bgr.cols));
@@ -179,8 +188,10 @@ void light_and_noise(cv::Mat& bgr, const Lighting& light, double noise_sigma, st
 } // namespace
 
 SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, const CaptureOptions& o,
-                                  std::mt19937& rng) {
+                                  std::mt19937& rng, CaptureScratch* scratch) {
     validate(document, corner_radius, o);
+    CaptureScratch fresh;
+    CaptureScratch& buffers = scratch ? *scratch : fresh;
     SimulatedCapture out;
     // every draw happens in a fixed order whatever the options, so one seed gives one photo
     out.background = o.background ? *o.background : (Uniform(0, 1)(rng) < 0.5 ? SceneBackground::TABLE : SceneBackground::CLUTTER);
@@ -192,13 +203,17 @@ SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, 
     out.jpeg_quality = std::uniform_int_distribution<int>(o.min_jpeg_quality, o.max_jpeg_quality)(rng);
     out.corners = place_document(document.size(), o, out.rotation_deg, out.corner_jitter, rng);
 
+    // photo pixels per document pixel, roughly
+    double photo_scale = (cv::norm(out.corners[1] - out.corners[0]) + cv::norm(out.corners[2] - out.corners[3])) /
+                         (2.0 * document.cols);
     cv::Mat scene = scene_background(out.background, o.output_size, rng);
-    draw_document_shadow(scene, out.corners, rng);
+    // the shadow must reach under the card's rounded corners: its radius in the photo, with room for
+    // perspective and anti-aliasing
+    draw_document_shadow(scene, out.corners, float(corner_radius * photo_scale * 1.5 + 3), rng);
 
     // shrink a much larger document close to its size in the photo first: warpPerspective does not
     // filter, and the guilloche lines would alias
-    double photo_width = (cv::norm(out.corners[1] - out.corners[0]) + cv::norm(out.corners[2] - out.corners[3])) / 2;
-    double shrink = 1.15 * photo_width / document.cols;
+    double shrink = 1.15 * photo_scale;
     cv::Mat doc = document;
     if (shrink < 0.6) cv::resize(document, doc, cv::Size(), shrink, shrink, cv::INTER_AREA);
     float w = float(doc.cols), h = float(doc.rows);
@@ -207,24 +222,26 @@ SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, 
     cv::Matx33d to_small(double(doc.cols) / document.cols, 0, 0, 0, double(doc.rows) / document.rows, 0, 0, 0, 1);
     out.homography = warp * to_small;
 
-    // warp only the document's bounding box: buffers the size of the frame cost page faults
+    // warp only the document's bounding box (plus the blur's reach), into a view the blur reuses
     cv::Rect frame(0, 0, scene.cols, scene.rows);
     cv::Rect roi = cv::boundingRect(std::vector<cv::Point2f>(out.corners.begin(), out.corners.end())) & frame;
+    int margin = int(std::ceil(3 * out.blur_sigma)) + 1;
+    cv::Rect area = cv::Rect(roi.x - margin, roi.y - margin, roi.width + 2 * margin, roi.height + 2 * margin) & frame;
+    cv::Mat region = view(buffers.region, frame.size(), area.size(), CV_8UC3);
+    cv::Mat warped = region(cv::Rect(roi.tl() - area.tl(), roi.size()));
     cv::Matx33d to_roi(1, 0, -roi.x, 0, 1, -roi.y, 0, 0, 1);
-    cv::Mat warped;
     // replicated borders: the anti-aliased outline blends with the document's own edge, not with black
     cv::warpPerspective(doc, warped, to_roi * warp, roi.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::Mat alpha = coverage(document.size(), corner_radius, out.homography, roi);
+    cv::Mat alpha = view(buffers.coverage, frame.size(), roi.size(), CV_8UC1);
+    coverage(document.size(), corner_radius, out.homography, roi, alpha);
     composite(scene, warped, alpha, roi);
     if (out.hand) draw_holding_hand(scene, out.corners, rng);
 
     Lighting light = make_lighting(scene.size(), rng);
     if (out.blur_sigma > 0.3) {
         // defocus where there is detail to lose: the document (the surfaces are smooth already)
-        int margin = int(std::ceil(3 * out.blur_sigma)) + 1;
-        cv::Rect area = cv::Rect(roi.x - margin, roi.y - margin, roi.width + 2 * margin, roi.height + 2 * margin) & frame;
-        cv::GaussianBlur(scene(area), warped, cv::Size(0, 0), out.blur_sigma);
-        warped.copyTo(scene(area));
+        cv::GaussianBlur(scene(area), region, cv::Size(0, 0), out.blur_sigma);
+        region.copyTo(scene(area));
     }
     light_and_noise(scene, light, out.noise_sigma, rng);
 

@@ -43,10 +43,18 @@ struct SimulatedCapture {
     int jpeg_quality = 0;
 };
 
+// buffers a capture needs only while it runs, worth keeping between captures: when the allocator has
+// given a multi-megabyte buffer back to the system, a fresh one costs page faults (tens of ms on some VMs)
+struct CaptureScratch {
+    cv::Mat region;   // the document's region: the warped document, then its blurred copy
+    cv::Mat coverage; // the document's anti-aliased coverage of that region
+};
+
 // `document`: the flat 8-bit BGR document, a rectangle with corners rounded by `corner_radius` pixels.
+// `scratch`: buffers to reuse (none: fresh ones). the result shares no memory with them.
 // throws Error(INVALID_PARAMETER) for an empty document or options out of range.
 SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, const CaptureOptions& options,
-                                  std::mt19937& rng);
+                                  std::mt19937& rng, CaptureScratch* scratch = nullptr);
 
 // the image of `point` (flat document pixels) in the photo
 cv::Point2f map_to_capture(const SimulatedCapture& capture, cv::Point2f point);

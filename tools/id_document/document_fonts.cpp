@@ -21,16 +21,13 @@ int em_for(float cap_height, float cap_ratio) {
     return std::max(1, int(std::lround(cap_height / cap_ratio)));
 }
 
-// the height of a capital H over the em size: fonts differ (DejaVu 0.73, OCR-B 0.71), and document
-// type sizes are capital heights
-float measure_cap_ratio(cv::freetype::FreeType2& face) {
-    cv::Mat canvas(kMeasureEm * 3 / 2, kMeasureEm, CV_8UC3, cv::Scalar::all(0));
-    face.putText(canvas, "H", {kMeasureEm / 8, kMeasureEm}, kMeasureEm, cv::Scalar::all(255), -1, cv::LINE_8, true);
-    cv::Mat gray, ink;
+// the ink box of `text` drawn at kMeasureEm with its origin at (kMeasureEm / 8, kMeasureEm)
+cv::Rect ink_box(cv::freetype::FreeType2& face, const char* text) {
+    cv::Mat canvas(kMeasureEm * 3 / 2, kMeasureEm * 3, CV_8UC3, cv::Scalar::all(0));
+    face.putText(canvas, text, {kMeasureEm / 8, kMeasureEm}, kMeasureEm, cv::Scalar::all(255), -1, cv::LINE_8, true);
+    cv::Mat gray;
     cv::cvtColor(canvas, gray, cv::COLOR_BGR2GRAY);
-    cv::Rect box = cv::boundingRect(gray > 127);
-    if (box.height < kMeasureEm / 4) return 0.72f; // a font without an H: a typical ratio
-    return float(box.height) / kMeasureEm;
+    return cv::boundingRect(gray > 127);
 }
 
 const char* package_of(FontKind kind) {
@@ -56,7 +53,13 @@ DocumentFonts::DocumentFonts(const FontPaths& paths) {
         } catch (const cv::Exception& e) {
             throw Error(ErrorCode::INVALID_PARAMETER, "cannot load font " + path.string() + ": " + e.err);
         }
-        font.cap_ratio = measure_cap_ratio(*font.face);
+        // document type sizes are capital heights, and fonts differ (DejaVu 0.73 em, OCR-B 0.71 em);
+        // a second H starts one advance after the first
+        cv::Rect h = ink_box(*font.face, "H"), hh = ink_box(*font.face, "HH");
+        if (h.height >= kMeasureEm / 4) { // else a font without an H: keep typical ratios
+            font.cap_ratio = float(h.height) / kMeasureEm;
+            font.advance_ratio = float(hh.br().x - h.br().x) / kMeasureEm;
+        }
     };
     load(regular_, paths.regular, FontKind::REGULAR);
     load(bold_, paths.bold, FontKind::BOLD);
@@ -91,13 +94,12 @@ void DocumentFonts::draw_monospaced(cv::Mat& bgr, FontKind kind, std::string_vie
                                     float pitch, float cap_height, const cv::Scalar& color) {
     Font& f = font(kind);
     int em = em_for(cap_height, f.cap_ratio);
-    int baseline = 0;
+    // the font's cell centred in ours: a pitch a little off the font's advance moves no glyph off centre
+    float inset = (pitch - f.advance_ratio * float(em)) / 2;
     char glyph[2] = {0, 0};
     for (size_t i = 0; i < text.size(); ++i) {
         glyph[0] = text[i];
-        // centre each glyph's ink in its cell so the pitch holds whatever the font's advance
-        float ink = float(f.face->getTextSize(glyph, em, -1, &baseline).width);
-        float x = origin.x + float(i) * pitch + (pitch - ink) / 2;
+        float x = origin.x + float(i) * pitch + inset;
         f.face->putText(bgr, glyph, cv::Point(cvRound(x), cvRound(origin.y)), em, color, -1, cv::LINE_AA, true);
     }
 }

@@ -38,15 +38,17 @@ class DocumentFonts {
     // width in pixels of `text` drawn at `cap_height`
     float width(FontKind font, std::string_view text, float cap_height);
 
-    // draws one character per `pitch` px from `origin` (the left edge of the first character on the
-    // baseline): the fixed pitch of an MRZ, whatever the font's own advance
+    // draws one character per `pitch` px from `origin` (the left edge of the first character's cell on
+    // the baseline): the fixed pitch of an MRZ, each glyph placed in its cell as the font places it in
+    // its own advance
     void draw_monospaced(cv::Mat& bgr, FontKind font, std::string_view text, cv::Point2f origin, float pitch,
                          float cap_height, const cv::Scalar& color);
 
   private:
     struct Font {
         cv::Ptr<cv::freetype::FreeType2> face;
-        float cap_ratio = 0.72f; // capital height / em size, measured at load
+        float cap_ratio = 0.72f;     // capital height / em size, measured at load
+        float advance_ratio = 0.71f; // advance of a capital H / em size (a monospaced font's cell)
     };
     Font& font(FontKind kind);
     Font regular_, bold_, ocr_b_;

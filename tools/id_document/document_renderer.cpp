@@ -8,8 +8,9 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <array>
 #include <cmath>
+#include <string>
+#include <vector>
 
 namespace facegate {
 

@@ -23,7 +23,7 @@ GeneratedDocument IdDocumentGenerator::generate(const PortraitSource& portrait, 
     std::mt19937 rng(seed);
     GeneratedDocument out;
     out.document = renderer_.render(portrait, fields, render_options, rng);
-    out.capture = simulate_capture(out.document.bgr, out.document.corner_radius, capture_options, rng);
+    out.capture = simulate_capture(out.document.bgr, out.document.corner_radius, capture_options, rng, &scratch_);
     return out;
 }
 

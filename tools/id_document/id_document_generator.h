@@ -4,13 +4,15 @@
 // synthetic ID documents for tests and benchmarks: a TD1 card or TD3 passport page rendered from a face
 // photo, then photographed by a simulated phone. the one header tests and benchmarks include.
 //
-//   facegate::IdDocumentGenerator generator;                      // loads the fonts
-//   auto source = facegate::portrait_source(photo_bytes, face_box); // face_box from FaceEngine
-//   auto doc = generator.generate(source, {.surname = "DOE"}, {.type = IdDocumentType::TD1}, {}, 42);
-//   doc.capture.jpeg, doc.capture.corners, doc.document.mrz ...
+//   facegate::IdDocumentGenerator generator;                        // loads the fonts
+//   auto source = facegate::portrait_source(photo_bytes, face_box);  // face_box from FaceEngine
+//   auto doc = generator.generate(source, {.surname = "DOE"}, {.type = facegate::IdDocumentType::TD1}, {}, 42);
+//   doc.capture.jpeg, doc.capture.corners, doc.document.mrz, doc.document.portrait ...
 //
-// not thread-safe (FreeType state): one generator per thread. one TD3 page at 12 px/mm plus its
-// 1600x1200 photo take about 40-60 ms on one core.
+// not thread-safe (FreeType state, reused buffers): one generator per thread. a TD1 card at 12 px/mm
+// and its 1600x1200 photo take about 35-45 ms of one core, a TD3 page 60-80 ms; on VMs where page
+// faults are dear, glibc giving the freed images back to the system between documents can add 15-20 ms
+// (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456 avoids it).
 
 #include "id_document/capture_simulator.h"
 #include "id_document/document_renderer.h"
@@ -46,6 +48,7 @@ class IdDocumentGenerator {
 
   private:
     DocumentRenderer renderer_;
+    CaptureScratch scratch_;
 };
 
 } // namespace facegate

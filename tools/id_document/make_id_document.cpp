@@ -82,10 +82,12 @@ int main(int argc, char** argv) {
     facegate::FontPaths fonts = facegate::default_font_paths();
     std::string font_regular = fonts.regular.string(), font_bold = fonts.bold.string(), font_ocrb = fonts.ocr_b.string();
     uint32_t seed = 1;
+    size_t face_index = 0;
     bool flat = false, no_ghost = false;
     std::string model_dir = facegate::default_model_dir().string();
 
     app.add_option("--photo", photo, "face photo (JPEG/PNG/WebP/BMP); its largest face becomes the portrait")->required();
+    app.add_option("--face", face_index, "which face of the photo, largest first")->capture_default_str();
     app.add_option("--out", out_path, "the image to write (.jpg: the capture's JPEG bytes; other names re-encode)")->required();
     app.add_option("--out-flat", out_flat, "also write the flat document here (.png keeps it lossless)");
     app.add_option("--type", type, "td1 (ID-1 card, 3x30 MRZ) or td3 (passport page, 2x44 MRZ)")
@@ -135,8 +137,10 @@ int main(int argc, char** argv) {
         facegate::FaceEngine engine(config);
         auto analysis = engine.analyze(decoded.bgr, {.embeddings = false, .liveness = false, .attributes = false},
                                        decoded.scale);
-        if (analysis.faces.empty()) throw Error(ErrorCode::NO_FACE, "no face in " + photo);
-        facegate::PortraitSource source{decoded.bgr, analysis.faces.front().box.rect};
+        if (analysis.faces.size() <= face_index) {
+            throw Error(ErrorCode::NO_FACE, photo + " has " + std::to_string(analysis.faces.size()) + " face(s)");
+        }
+        facegate::PortraitSource source{decoded.bgr, analysis.faces[face_index].box.rect};
 
         auto generated = generator.generate(source, fields, render, capture, seed);
         const auto& doc = generated.document;
