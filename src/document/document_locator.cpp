@@ -36,7 +36,6 @@ constexpr double kSameCornerPx = 4;          // working pixels: candidates this 
 constexpr double kMinSegmentShare = 0.12;    // straight edges shorter than this share of the picture's short side are detail
 constexpr double kSameLineDeg = 3, kSameLineOffsetPx = 4; // working-scale segments this close are one edge
 constexpr size_t kEdgeLinesPerDirection = 16; // longest straight edges of each direction combined into quads
-constexpr size_t kMaxSideEdges = 8;          // long polygon edges combined four at a time into quads
 constexpr float kCoarseSearchShare = 0.04f;  // first refinement: search this share of the side's length across it
 
 using Quad = std::array<cv::Point2f, 4>;
@@ -241,45 +240,6 @@ std::optional<Quad> quad_of(const std::vector<cv::Point>& contour) {
     return order_corners(pts);
 }
 
-// quads whose sides lie on four long edges of the contour's polygon: a document merged with what
-// touches it (a sheet under it, a thumb) keeps its own sides among the polygon's edges, in order
-std::vector<Quad> quads_from_sides(const std::vector<cv::Point>& contour) {
-    std::vector<cv::Point> poly;
-    cv::approxPolyDP(contour, poly, 0.015 * cv::arcLength(contour, true), true);
-    if (poly.size() < 5 || poly.size() > 12) return {}; // 4: quad_of has it; more: texture, not outline
-    double min_length = 0.15 * std::sqrt(std::abs(cv::contourArea(contour)));
-    struct Edge {
-        cv::Vec4f line;
-        size_t index;
-    };
-    std::vector<Edge> edges;
-    for (size_t i = 0; i < poly.size(); ++i) {
-        cv::Point2f a = poly[i], b = poly[(i + 1) % poly.size()];
-        double len = length(a, b);
-        if (len >= min_length) edges.push_back({cv::Vec4f(float((b.x - a.x) / len), float((b.y - a.y) / len), a.x, a.y), i});
-    }
-    if (edges.size() < 4 || edges.size() > kMaxSideEdges) return {};
-    std::vector<Quad> out;
-    size_t n = edges.size();
-    for (size_t a = 0; a < n; ++a) {
-        for (size_t b = a + 1; b < n; ++b) {
-            for (size_t c = b + 1; c < n; ++c) {
-                for (size_t d = c + 1; d < n; ++d) {
-                    std::array<const Edge*, 4> sides = {&edges[a], &edges[b], &edges[c], &edges[d]};
-                    std::vector<cv::Point2f> corners;
-                    for (size_t k = 0; k < 4; ++k) {
-                        auto corner = intersect(sides[(k + 3) % 4]->line, sides[k]->line);
-                        if (!corner) break;
-                        corners.push_back(*corner);
-                    }
-                    if (corners.size() == 4 && cv::isContourConvex(corners)) out.push_back(order_corners(corners));
-                }
-            }
-        }
-    }
-    return out;
-}
-
 struct Candidate {
     Quad quad;
     float coverage = 0; // the weakest side's share on edge pixels at the working scale
@@ -335,9 +295,6 @@ void add_candidates(const cv::Mat& binary, int mode, cv::Size size, std::vector<
         if (auto quad = quad_of(contour)) {
             if (auto candidate = evaluate(*quad, size)) out.push_back(*candidate);
         }
-        for (const auto& quad : quads_from_sides(contour)) {
-            if (auto candidate = evaluate(quad, size)) out.push_back(*candidate);
-        }
     }
 }
 
@@ -348,15 +305,10 @@ struct EdgeLine {
     float length = 0; // summed length of its pieces
 };
 
-std::vector<EdgeLine> straight_edges(const cv::Mat& blurred) {
-    // at half the working scale: the sides are long, and the transform's cost grows with edge pixels
-    cv::Mat half, edges;
-    cv::pyrDown(blurred, half);
-    cv::Canny(half, edges, 30, 90);
+std::vector<EdgeLine> straight_edges(const cv::Mat& edges) {
     std::vector<cv::Vec4i> segments;
     double min_length = kMinSegmentShare * std::min(edges.cols, edges.rows);
-    cv::HoughLinesP(edges, segments, 1, CV_PI / 180, 25, min_length, 4);
-    for (auto& segment : segments) segment *= 2;
+    cv::HoughLinesP(edges, segments, 1, CV_PI / 180, 50, min_length, 8);
     std::sort(segments.begin(), segments.end(), [](const cv::Vec4i& a, const cv::Vec4i& b) {
         return std::hypot(a[2] - a[0], a[3] - a[1]) > std::hypot(b[2] - b[0], b[3] - b[1]);
     });
@@ -381,10 +333,10 @@ std::vector<EdgeLine> straight_edges(const cv::Mat& blurred) {
 }
 
 // quads of two roughly horizontal and two roughly vertical straight edges
-void add_line_candidates(const cv::Mat& blurred, cv::Size size, std::vector<Candidate>& out) {
+void add_line_candidates(const cv::Mat& edges, cv::Size size, std::vector<Candidate>& out) {
     // the longest of each direction: a striped table must not crowd the document's sides out
     std::vector<cv::Vec4f> horizontal, vertical;
-    for (const auto& l : straight_edges(blurred)) {
+    for (const auto& l : straight_edges(edges)) {
         auto& group = std::abs(l.line[0]) >= std::abs(l.line[1]) ? horizontal : vertical;
         if (group.size() < kEdgeLinesPerDirection) group.push_back(l.line);
     }
@@ -440,7 +392,7 @@ std::vector<Candidate> find_candidates(const cv::Mat& gray) {
         if (edge_distance.empty()) {
             // a cluttered scene merges the document's contour with its neighbours': its straight
             // sides are still there
-            add_line_candidates(blurred, size, out);
+            add_line_candidates(edges, size, out);
             cv::distanceTransform(~edges, edge_distance, cv::DIST_L2, 3);
         }
         cv::dilate(edges, closed, kernel);
@@ -462,6 +414,81 @@ std::vector<Candidate> find_candidates(const cv::Mat& gray) {
         c.rank = (0.3 + 0.7 * c.coverage) * c.outline_score + 0.2 * std::min(1.0, c.area_fraction / 0.5);
     }
     return out;
+}
+
+// the candidates to measure at full resolution: the best ranked, and the largest well-covered ones
+// (perspective can make a document's true outline look worse proportioned than a rectangle printed
+// on it); each outline once, though the passes find most several times
+std::vector<const Candidate*> worth_measuring(const std::vector<Candidate>& candidates) {
+    std::vector<const Candidate*> by_rank, by_area;
+    for (const auto& c : candidates) {
+        by_rank.push_back(&c);
+        if (c.coverage >= kLargeMinCoverage) by_area.push_back(&c);
+    }
+    std::sort(by_rank.begin(), by_rank.end(), [](const Candidate* a, const Candidate* b) { return a->rank > b->rank; });
+    std::sort(by_area.begin(), by_area.end(), [](const Candidate* a, const Candidate* b) { return a->area_fraction > b->area_fraction; });
+    std::vector<const Candidate*> out;
+    auto pick = [&](const std::vector<const Candidate*>& from, size_t count) {
+        size_t added = 0;
+        for (const Candidate* c : from) {
+            if (added == count) break;
+            bool seen = std::any_of(out.begin(), out.end(), [&](const Candidate* t) {
+                for (size_t k = 0; k < 4; ++k) {
+                    if (length(t->quad[k], c->quad[k]) > kSameCornerPx) return false;
+                }
+                return true;
+            });
+            if (!seen) out.push_back(c), ++added;
+        }
+    };
+    pick(by_rank, kMaxRefined);
+    pick(by_area, kMaxLargeRefined);
+    return out;
+}
+
+// a working-scale candidate moved onto the full-resolution edges and judged again; nullopt when its
+// sides are not edges of the picture
+std::optional<Candidate> measure(const cv::Mat& full_gray, const Candidate& c, double scale) {
+    Quad coarse;
+    for (size_t k = 0; k < 4; ++k) {
+        // pixel centres: working pixel x covers source [x / scale, (x + 1) / scale)
+        coarse[k] = (c.quad[k] + cv::Point2f(0.5f, 0.5f)) * float(1 / scale) - cv::Point2f(0.5f, 0.5f);
+    }
+    // the coarse quad may be off by a few percent (a rounded corner cut, a thumb merged with the
+    // outline): search widely, then once more narrowly around the edges found
+    float search = float(2 / scale + 3);
+    auto refined = refine(full_gray, coarse, search, kCoarseSearchShare);
+    if (!refined || refined->second < kMinSupport) return std::nullopt;
+    // the wide pass's support counts: in a narrow window any texture has steps on the line
+    float wide_support = refined->second;
+    refined = refine(full_gray, refined->first, 2, 0);
+    if (!refined) return std::nullopt;
+    auto out = evaluate(refined->first, full_gray.size());
+    if (!out || length(out->quad[0], out->quad[1]) < kMinOutlinePx) return std::nullopt;
+    out->support = std::min(refined->second, wide_support);
+    out->rank = out->outline_score * out->support + 0.2 * std::min(1.0, double(out->area_fraction) / 0.5);
+    return out;
+}
+
+// the best measured quad, or a larger one around it with well-supported edges: a document's outline
+// is its outermost edge, and the lines inside it (a header band, the MRZ band's edge) make quads of
+// document proportions too, cards and pages differing in proportions. the outer quad's proportions
+// may look worse (perspective), so its edges decide, not its rank.
+std::optional<Candidate> outermost_best(const std::vector<Candidate>& measured) {
+    const Candidate* best = nullptr;
+    for (const auto& c : measured) {
+        if (!best || c.rank > best->rank) best = &c;
+    }
+    if (!best) return std::nullopt;
+    const Candidate* chosen = best;
+    for (const auto& c : measured) {
+        std::vector<cv::Point2f> outer(c.quad.begin(), c.quad.end());
+        bool contains = std::all_of(chosen->quad.begin(), chosen->quad.end(), [&](cv::Point2f p) {
+            return cv::pointPolygonTest(outer, p, true) > -kContainSlackPx;
+        });
+        if (contains && c.support >= kOuterSupportShare * chosen->support && c.area_fraction > best->area_fraction) best = &c;
+    }
+    return *best;
 }
 
 LocatedDocument whole_image(const cv::Mat& bgr) {
@@ -526,78 +553,15 @@ LocatedDocument locate_document(const cv::Mat& bgr) {
     cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
     auto candidates = find_candidates(gray);
     if (candidates.empty()) return whole_image(bgr);
-    // the best-ranked shapes, and the largest well-covered ones: perspective can make a document's
-    // true outline look worse proportioned than a rectangle printed on it
-    std::vector<const Candidate*> order;
-    for (const auto& c : candidates) order.push_back(&c);
-    std::sort(order.begin(), order.end(), [](const Candidate* a, const Candidate* b) { return a->rank > b->rank; });
-    std::vector<const Candidate*> largest;
-    for (const auto& c : candidates) {
-        if (c.coverage >= kLargeMinCoverage) largest.push_back(&c);
-    }
-    std::sort(largest.begin(), largest.end(), [](const Candidate* a, const Candidate* b) { return a->area_fraction > b->area_fraction; });
-    std::vector<const Candidate*> to_measure;
-    auto pick = [&](const std::vector<const Candidate*>& from, size_t count) {
-        size_t added = 0;
-        for (const Candidate* c : from) {
-            if (added == count) break;
-            // the passes find the same outline several times: measure each once
-            bool seen = std::any_of(to_measure.begin(), to_measure.end(), [&](const Candidate* t) {
-                for (size_t k = 0; k < 4; ++k) {
-                    if (length(t->quad[k], c->quad[k]) > kSameCornerPx) return false;
-                }
-                return true;
-            });
-            if (!seen) to_measure.push_back(c), ++added;
-        }
-    };
-    pick(order, kMaxRefined);
-    pick(largest, kMaxLargeRefined);
 
     // the working scale finds the outline; the full resolution places it
     cv::Mat full_gray;
     cv::cvtColor(bgr, full_gray, cv::COLOR_BGR2GRAY);
-    float search = float(2 / scale + 3);
     std::vector<Candidate> measured;
-    for (const Candidate* c : to_measure) {
-        Quad coarse;
-        for (size_t k = 0; k < 4; ++k) {
-            // pixel centres: working pixel x covers source [x / scale, (x + 1) / scale)
-            coarse[k] = (c->quad[k] + cv::Point2f(0.5f, 0.5f)) * float(1 / scale) - cv::Point2f(0.5f, 0.5f);
-        }
-        // the coarse quad may be off by a few percent (a rounded corner cut, a thumb merged with the
-        // outline): search widely, then once more narrowly around the edges found
-        auto refined = refine(full_gray, coarse, search, kCoarseSearchShare);
-        if (!refined || refined->second < kMinSupport) continue;
-        // the wide pass's support counts: in a narrow window any texture has steps on the line
-        float wide_support = refined->second;
-        refined = refine(full_gray, refined->first, 2, 0);
-        if (!refined) continue;
-        refined->second = std::min(refined->second, wide_support);
-        auto candidate = evaluate(refined->first, bgr.size());
-        if (!candidate || length(candidate->quad[0], candidate->quad[1]) < kMinOutlinePx) continue;
-        candidate->support = refined->second;
-        candidate->rank = candidate->outline_score * candidate->support + 0.2 * std::min(1.0, double(candidate->area_fraction) / 0.5);
-        measured.push_back(*candidate);
+    for (const Candidate* c : worth_measuring(candidates)) {
+        if (auto m = measure(full_gray, *c, scale)) measured.push_back(*m);
     }
-    std::optional<Candidate> best;
-    for (const auto& c : measured) {
-        if (!best || c.rank > best->rank) best = c;
-    }
-    // a document's outline is its outermost edge: the lines inside it (a header band, the MRZ band)
-    // make quads of document proportions too, since cards and pages differ in proportions. the
-    // outer quad's proportions may look worse (perspective), so its edges decide, not its rank
-    if (best) {
-        const Candidate chosen = *best;
-        for (const auto& c : measured) {
-            std::vector<cv::Point2f> outer(c.quad.begin(), c.quad.end());
-            bool contains = c.area_fraction > chosen.area_fraction &&
-                            std::all_of(chosen.quad.begin(), chosen.quad.end(), [&](cv::Point2f p) {
-                                return cv::pointPolygonTest(outer, p, true) > -kContainSlackPx;
-                            });
-            if (contains && c.support >= kOuterSupportShare * chosen.support && c.area_fraction > best->area_fraction) best = c;
-        }
-    }
+    auto best = outermost_best(measured);
     if (!best) return whole_image(bgr);
 
     LocatedDocument doc;
@@ -606,14 +570,13 @@ LocatedDocument locate_document(const cv::Mat& bgr) {
     doc.aspect = best->aspect;
     doc.shape = shape_from_aspect(best->aspect);
     doc.outline_score = best->outline_score;
+    doc.edge_support = best->support;
     doc.area_fraction = best->area_fraction;
-    const auto& q = doc.corners;
-    int long_side = kRectifiedLongSide, short_side = int(std::lround(kRectifiedLongSide / best->aspect));
-    cv::Size size(long_side, short_side);
+    cv::Size size(kRectifiedLongSide, int(std::lround(kRectifiedLongSide / best->aspect)));
     std::array<cv::Point2f, 4> target = {cv::Point2f(0, 0), cv::Point2f(float(size.width), 0),
                                          cv::Point2f(float(size.width), float(size.height)),
                                          cv::Point2f(0, float(size.height))};
-    cv::Mat h = cv::getPerspectiveTransform(q.data(), target.data());
+    cv::Mat h = cv::getPerspectiveTransform(doc.corners.data(), target.data());
     doc.homography = cv::Matx33d(h);
     cv::warpPerspective(bgr, doc.rectified, h, size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     return doc;

@@ -37,6 +37,7 @@ struct LocatedDocument {
     float aspect = 0;                  // long side / short side of the rectified document
     DocumentShape shape = DocumentShape::UNKNOWN;
     float outline_score = 0;           // 0-1: how document-like the outline is (angles, proportions)
+    float edge_support = 0;            // 0-1: the weakest side's share of its length on an edge of the picture
     float area_fraction = 0;           // the quad's share of the image
     cv::Mat rectified;                 // BGR, kRectifiedLongSide px wide (landscape, upright as in the image)
     cv::Matx33d homography = cv::Matx33d::eye(); // image -> rectified

@@ -2,7 +2,7 @@
 # classifies OCR-B characters against templates rendered from Debian's fonts-ocr-b; mrz_reader finds
 # and reads the zone in an image.
 set(FACEGATE_OCRB_FONT "/usr/share/fonts/opentype/ocr-b/OCRB.otf" CACHE FILEPATH
-    "the OCR-B font the MRZ glyph templates are rendered from (package fonts-ocr-b); env FACEGATE_OCRB_FONT overrides it at run time")
+    "OCR-B font the MRZ glyph templates are rendered from (fonts-ocr-b); env FACEGATE_OCRB_FONT overrides it")
 
 add_library(facegate_mrz STATIC
   ${CMAKE_CURRENT_LIST_DIR}/mrz_compose.cpp
@@ -11,9 +11,12 @@ add_library(facegate_mrz STATIC
   ${CMAKE_CURRENT_LIST_DIR}/mrz_reader.cpp)
 target_include_directories(facegate_mrz PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(facegate_mrz PUBLIC facegate_common ${OpenCV_LIBS})
-set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/ocrb_glyphs.cpp PROPERTIES
-  COMPILE_DEFINITIONS "FACEGATE_OCRB_FONT_DEFAULT=\"${FACEGATE_OCRB_FONT}\"")
+target_compile_definitions(facegate_mrz PRIVATE FACEGATE_OCRB_FONT_DEFAULT="${FACEGATE_OCRB_FONT}")
 
-facegate_add_test(test_mrz SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz.cpp LIBS facegate_mrz LABELS unit)
-facegate_add_test(test_mrz_reader SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_reader.cpp LIBS facegate_mrz LABELS unit)
-facegate_add_test(test_mrz_specimens SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_specimens.cpp LIBS facegate_mrz LABELS shared)
+# unit: text, glyphs and synthesised documents; shared: the ICAO specimen scans of ../shared/data
+facegate_add_test(test_mrz SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz.cpp
+                  LIBS facegate_mrz LABELS unit)
+facegate_add_test(test_mrz_reader SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_reader.cpp
+                  LIBS facegate_mrz LABELS unit)
+facegate_add_test(test_mrz_specimens SOURCES ${PROJECT_SOURCE_DIR}/tests/document/test_mrz_specimens.cpp
+                  LIBS facegate_mrz LABELS shared)

@@ -360,7 +360,8 @@ std::optional<MrzParseResult> parse_mrz(const std::vector<std::string>& raw_line
         std::string personal = text(lines, l.optional);
         char check = text(lines, l.optional_check)[0];
         bool empty = personal.find_first_not_of('<') == std::string::npos;
-        r.checks.push_back({"optional_data", check_holds(personal, check) || (empty && (check == '<' || check == '0'))});
+        const bool empty_ok = empty && (check == '<' || check == '0');
+        r.checks.push_back({"optional_data", check_holds(personal, check) || empty_ok});
     }
     if (l.composite.present()) r.checks.push_back({"composite", composite_holds(lines, l)});
     r.all_checks_valid = std::all_of(r.checks.begin(), r.checks.end(), [](const MrzCheck& c) { return c.valid; });

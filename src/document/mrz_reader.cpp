@@ -10,7 +10,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <numeric>
+#include <optional>
+#include <tuple>
 
 namespace facegate {
 
@@ -23,10 +24,10 @@ constexpr size_t kMaxTried = 10;       // groups of lines looked at closely, bes
 constexpr size_t kMaxZones = 4;        // MRZ-shaped zones read before giving up on the rest
 constexpr float kRunnerUpMargin = 0.08f; // a second choice this close to the first may be tried
 constexpr double kWeakInk = 0.6;       // ink as weak as this share of the Otsu level joins stronger ink
-constexpr float kMinGridFit = 0.75f;    // share of glyphs on the fixed-pitch grid (see grid_fit)
+constexpr float kMinGridFit = 0.75f;   // share of glyphs on the fixed-pitch grid (see fit_grid)
 constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs of kReadHeight need ~1200
-constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
 constexpr float kMaxBandHeight = 800;
+constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
 constexpr int kLengths[] = {30, 36, 44}; // characters per line: TD1, TD2 / MRV-B, TD3 / MRV-A
 constexpr float kPi = 3.14159265f;
 
@@ -56,8 +57,8 @@ struct Scratch {
     // what a huge image left behind is not worth keeping
     void trim() {
         constexpr size_t kKeep = size_t(4) << 20;
-        for (cv::Mat* m : {&gray, &half, &work, &blackhat, &gradient16, &gradient, &closed, &binary, &straight, &smooth, &strong,
-                            &weak, &labels})
+        for (cv::Mat* m : {&gray, &half, &work, &blackhat, &gradient16, &gradient, &closed, &binary, &straight,
+                           &smooth, &strong, &weak, &labels})
             if (m->total() * m->elemSize() > kKeep) m->release();
     }
 };
@@ -153,8 +154,8 @@ std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, Scratch& s) {
     for (const auto& c : contours) {
         if (c.size() < 4) continue;
         auto blob = make_blob(cv::minAreaRect(c));
-        if (blob && blob->thickness >= 3 && blob->length >= 2 * blob->thickness && blob->length >= 0.02f * float(gray.cols))
-            blobs.push_back(*blob);
+        if (!blob || blob->thickness < 3 || blob->length < 2 * blob->thickness) continue;
+        if (blob->length >= 0.02f * float(gray.cols)) blobs.push_back(*blob);
     }
     // the longest pieces: noise makes thousands of blobs, and merging is quadratic
     constexpr size_t kMaxBlobs = 150;
@@ -294,7 +295,8 @@ Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thi
                      center.y - (sa * o.x + ca * o.y));
 
     // work on the input's region only (a huge photo is not copied), smoothed when shrinking
-    std::vector<cv::Point2f> corners = {{0, 0}, {float(size.width), 0}, {0, float(size.height)}, {float(size.width), float(size.height)}};
+    const float w = float(size.width), h = float(size.height);
+    std::vector<cv::Point2f> corners = {{0, 0}, {w, 0}, {0, h}, {w, h}};
     cv::transform(corners, corners, band.to_input);
     cv::Rect region = cv::boundingRect(corners) & cv::Rect(0, 0, gray.cols, gray.rows);
     if (region.area() == 0) return band;
@@ -308,7 +310,8 @@ Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thi
     m.at<double>(0, 2) -= region.x;
     m.at<double>(1, 2) -= region.y;
     // outside the image: white, which holds no ink (replicating the edge would smear any glyph there)
-    cv::warpAffine(source, s.straight, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
+    cv::warpAffine(source, s.straight, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                   cv::Scalar(255));
 
     cv::GaussianBlur(s.straight, s.smooth, {0, 0}, 0.8);
     cv::morphologyEx(s.smooth, band.soft, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {15, 15}));
@@ -331,7 +334,7 @@ struct Line {
     int strip_top = 0;
     std::vector<Component> glyphs; // the line's components, left to right
     float height = 0;          // median glyph height
-    float first_center = 0, last_center = 0; // of the glyphs at the ends
+    float first_center = 0;    // of the first glyph (cell 0)
     float spacing = 0;         // median distance of neighbouring single glyphs (0: unknown)
     // the fixed-pitch grid the glyphs sit on: centre of cell 0 (the first glyph), pitch, the share
     // of single glyphs within a fifth of a pitch of a cell centre, and how many cells the line spans
@@ -457,7 +460,7 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
     line.glyphs.assign(comps.begin() + long(best_start), comps.begin() + long(best_end));
     if (line.glyphs.size() < 5) return std::nullopt;
 
-    // single glyphs: no wider than a glyph can be; their widths and spacing pin the pitch's ends
+    // single glyphs: no wider than a glyph can be; their widths and spacing start the grid
     std::vector<float> widths, spacings;
     const float single = 0.95f * line.height;
     for (size_t i = 0; i < line.glyphs.size(); ++i) {
@@ -478,7 +481,6 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
     const auto& first = line.glyphs.front();
     const auto& last = line.glyphs.back();
     line.first_center = float(first.box.width) <= single ? first.cx() : float(first.box.x) + width / 2;
-    line.last_center = float(last.box.width) <= single ? last.cx() : float(last.box.br().x) - width / 2;
     float covered = 0;
     for (const auto& g : line.glyphs) covered += float(g.box.width);
     line.coverage = covered / std::max(1.0f, float(last.box.br().x - first.box.x));
@@ -701,7 +703,8 @@ bool may_be_mrz(const std::vector<Line>& lines) {
     return std::any_of(std::begin(kLengths), std::end(kLengths), [&](int n) { return lines_of(lines, n, 0.5f, 3.0f); });
 }
 
-BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs, Scratch& s) {
+BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs,
+                        Scratch& s) {
     BandRead out;
     out.center = c.center / work_scale;
     out.length = c.length / work_scale;
@@ -752,7 +755,8 @@ MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
     const float top = float(b.lines.front().top), bottom = float(b.lines.back().bottom + 1);
     std::vector<cv::Point2f> corners = {{left, top}, {right, top}, {right, bottom}, {left, bottom}};
     cv::transform(corners, corners, b.band.to_input);
-    r.band_box = cv::RotatedRect((corners[0] + corners[2]) / 2, cv::Size2f((right - left) / b.band.scale, (bottom - top) / b.band.scale), b.angle);
+    const cv::Size2f size((right - left) / b.band.scale, (bottom - top) / b.band.scale);
+    r.band_box = cv::RotatedRect((corners[0] + corners[2]) / 2, size, b.angle);
     r.band = cv::boundingRect(corners) & cv::Rect(0, 0, image.width, image.height);
     for (const auto& l : b.lines) {
         cv::Rect rows(int(left), l.top, std::max(1, int(right - left)), l.bottom - l.top + 1);

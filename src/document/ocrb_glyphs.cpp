@@ -47,7 +47,8 @@ std::vector<cv::Mat> variants(const cv::Mat& large) {
     for (int weight : {-2, 0, 2, 4}) {
         cv::Mat weighted = large;
         if (weight != 0) {
-            cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * std::abs(weight) + 1, 2 * std::abs(weight) + 1});
+            const int size = 2 * std::abs(weight) + 1;
+            cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
             if (weight < 0) cv::erode(large, weighted, kernel);
             else cv::dilate(large, weighted, kernel);
         }
@@ -112,7 +113,8 @@ OcrbGlyphs::OcrbGlyphs(const std::filesystem::path& font_path) {
     const std::string hint = "install the Debian package fonts-ocr-b or point FACEGATE_OCRB_FONT at OCRB.otf";
     std::error_code ec;
     if (!std::filesystem::is_regular_file(font_path, ec)) {
-        throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font for reading MRZs is missing (" + font_path.string() + "): " + hint);
+        throw Error(ErrorCode::MODEL_UNAVAILABLE,
+                    "the OCR-B font for reading MRZs is missing (" + font_path.string() + "): " + hint);
     }
     cv::Ptr<cv::freetype::FreeType2> font;
     try {
@@ -135,7 +137,10 @@ OcrbGlyphs::OcrbGlyphs(const std::filesystem::path& font_path) {
             chars_.push_back(c);
             aspects_.push_back(aspect);
         }
-        if (kept.empty()) throw Error(ErrorCode::MODEL_UNAVAILABLE, "the OCR-B font " + font_path.string() + " has no glyph for " + std::string(1, c));
+        if (kept.empty()) {
+            throw Error(ErrorCode::MODEL_UNAVAILABLE,
+                        "the OCR-B font " + font_path.string() + " has no glyph for " + std::string(1, c));
+        }
         rows.insert(rows.end(), kept.begin(), kept.end());
     }
     cv::vconcat(rows, templates_);

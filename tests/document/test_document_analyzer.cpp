@@ -95,6 +95,9 @@ TEST(DocumentAnalyzer, SelfiesScoreLowButKeepTheirFace) {
         EXPECT_TRUE(has(a.reasons, "NO_DOCUMENT")) << path << ": " << joined(a.reasons);
         EXPECT_FALSE(a.mrz.has_value()) << path;
         EXPECT_FALSE(a.expired.has_value()) << path;
+        // the whole picture stands for the document: its largest face is still reported
+        ASSERT_TRUE(a.portrait.has_value()) << path;
+        EXPECT_FALSE(a.portrait->embedding.empty()) << path;
     }
 }
 

@@ -303,7 +303,8 @@ TEST(MrzParse, GarbageIsNotAnMrz) {
 }
 
 TEST(MrzParse, TolerantOfCaseSpacesAndALineSlightlyOff) {
-    auto parsed = parse_mrz({"p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<", " L898902C36UTO7408122F1204159ZE184226B<<<<<10 \n"});
+    auto parsed = parse_mrz({"p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<",
+                             " L898902C36UTO7408122F1204159ZE184226B<<<<<10 \n"});
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->lines, kTd3);
     EXPECT_TRUE(parsed->all_checks_valid);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 using namespace facegate;
 
@@ -59,8 +60,10 @@ std::string random_date(cv::RNG& rng) {
 }
 
 MrzFields random_fields(cv::RNG& rng, MrzFormat format) {
-    static const char* surnames[] = {"ERIKSSON", "MUSTERMANN", "DUPONT", "ROSSI", "OKONKWO-ADEYEMI", "NGUYEN", "GARCIA LOPEZ", "SMITH"};
-    static const char* givens[] = {"ANNA MARIA", "ERIKA", "JEAN PIERRE", "GIULIA", "CHIDI", "VAN", "MARIA JOSE", "JOHN"};
+    static const char* surnames[] = {"ERIKSSON", "MUSTERMANN", "DUPONT", "ROSSI",
+                                     "OKONKWO-ADEYEMI", "NGUYEN", "GARCIA LOPEZ", "SMITH"};
+    static const char* givens[] = {"ANNA MARIA", "ERIKA", "JEAN PIERRE", "GIULIA",
+                                   "CHIDI", "VAN", "MARIA JOSE", "JOHN"};
     static const char* states[] = {"UTO", "D", "FRA", "ITA", "NGA", "VNM", "ESP", "GBR"};
     MrzFields f;
     f.document_code = format == MrzFormat::TD1 ? (rng.uniform(0, 2) ? "ID" : "I") : "P";
@@ -73,7 +76,9 @@ MrzFields random_fields(cv::RNG& rng, MrzFormat format) {
     f.birth_date = random_date(rng);
     f.expiry_date = random_date(rng);
     f.sex = std::string(1, "MF<"[rng.uniform(0, 3)]);
-    if (rng.uniform(0, 2)) f.optional_data = random_text(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", rng.uniform(3, 10));
+    if (rng.uniform(0, 2)) {
+        f.optional_data = random_text(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", rng.uniform(3, 10));
+    }
     if (format == MrzFormat::TD1 && rng.uniform(0, 2)) f.optional_data2 = random_text(rng, "0123456789", 4);
     return f;
 }
@@ -127,13 +132,15 @@ Synthetic document(MrzFormat format, const MrzFields& fields, const Look& look, 
         int y = int(height * 0.12) + size;
         for (const char* caption : captions) {
             if (y + size > mrz_top) break;
-            text->putText(page, caption, {portrait.br().x + size, y}, size, cv::Scalar(40, 40, 40), -1, cv::LINE_AA, true);
+            text->putText(page, caption, {portrait.br().x + size, y}, size, cv::Scalar(40, 40, 40), -1, cv::LINE_AA,
+                          true);
             y += int(size * 1.6);
         }
     }
     const cv::Scalar ink(rng.uniform(0, 50), rng.uniform(0, 50), rng.uniform(0, 50));
     for (size_t i = 0; i < s.lines.size(); ++i) {
-        ocrb().putText(page, s.lines[i], {margin, first_baseline + int(i) * line_pitch}, font_height, ink, -1, cv::LINE_AA, true);
+        const cv::Point at(margin, first_baseline + int(i) * line_pitch);
+        ocrb().putText(page, s.lines[i], at, font_height, ink, -1, cv::LINE_AA, true);
     }
 
     if (look.angle != 0) {
@@ -183,7 +190,8 @@ TEST(OcrbGlyphs, ClassifiesRenderedGlyphsAtSeveralSizes) {
     for (int size : {18, 28, 40, 64}) {
         for (char c : kMrzAlphabet) {
             cv::Mat page(size * 2, size * 2, CV_8UC3, cv::Scalar::all(255));
-            ocrb().putText(page, std::string(1, c), {size / 2, size * 3 / 2}, size, cv::Scalar::all(0), -1, cv::LINE_AA, true);
+            ocrb().putText(page, std::string(1, c), {size / 2, size * 3 / 2}, size, cv::Scalar::all(0), -1,
+                           cv::LINE_AA, true);
             cv::Mat gray, ink;
             cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
             cv::threshold(gray, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
@@ -286,7 +294,8 @@ TEST(MrzReader, ReportsTheZoneWhereItIs) {
     at &= cv::Rect(0, 0, photo.cols, photo.rows);
     page(cv::Rect(0, 0, at.width, at.height)).copyTo(photo(at));
     cv::Mat turned;
-    cv::warpAffine(photo, turned, cv::getRotationMatrix2D({800, 600}, 8, 1.0), photo.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::warpAffine(photo, turned, cv::getRotationMatrix2D({800, 600}, 8, 1.0), photo.size(), cv::INTER_LINEAR,
+                   cv::BORDER_REPLICATE);
     auto inside = read_mrz(turned);
     EXPECT_TRUE(inside.readable()) << describe(inside);
     EXPECT_EQ(inside.lines, doc.lines);
@@ -304,7 +313,8 @@ TEST(MrzReader, FoundButUnreadableIsTellable) {
     cv::Mat page(doc.image.size(), CV_8UC3, cv::Scalar::all(240));
     const int font_height = int(std::lround(24 / 0.72f));
     for (size_t i = 0; i < lines.size(); ++i)
-        ocrb().putText(page, lines[i], {40, page.rows - 100 + int(i) * 44}, font_height, cv::Scalar::all(20), -1, cv::LINE_AA, true);
+        ocrb().putText(page, lines[i], {40, page.rows - 100 + int(i) * 44}, font_height, cv::Scalar::all(20), -1,
+                       cv::LINE_AA, true);
     auto r = read_mrz(page);
     EXPECT_TRUE(r.band_found);
     EXPECT_FALSE(r.readable());
@@ -334,13 +344,40 @@ TEST(MrzReader, NothingWithoutAnMrz) {
     cv::Mat captions(900, 1200, CV_8UC3, cv::Scalar::all(235));
     if (auto* text = dejavu()) {
         for (int y = 80; y < 860; y += 40)
-            text->putText(captions, "Date of birth / Date de naissance 12 AUG 1974", {40, y}, 28, cv::Scalar::all(30), -1, cv::LINE_AA, true);
+            text->putText(captions, "Date of birth / Date de naissance 12 AUG 1974", {40, y}, 28, cv::Scalar::all(30),
+                          -1, cv::LINE_AA, true);
     }
     images.push_back({"captions", captions});
     for (const auto& [name, image] : images) {
         auto r = read_mrz(image);
         EXPECT_FALSE(r.band_found) << name << ": " << describe(r);
         EXPECT_FALSE(r.readable()) << name;
+    }
+}
+
+// the server reads on several workers at once: the templates are shared, the buffers per thread
+TEST(MrzReader, ConcurrentReadsAgree) {
+    REQUIRE_OCRB();
+    std::vector<Synthetic> docs;
+    for (int i = 0; i < 4; ++i) {
+        cv::RNG rng(uint64_t(300 + i));
+        const MrzFormat format = i % 2 ? MrzFormat::TD3 : MrzFormat::TD1;
+        Look look;
+        look.char_height = float(16 + 6 * i);
+        docs.push_back(document(format, random_fields(rng, format), look, uint64_t(300 + i)));
+    }
+    constexpr size_t kThreads = 3;
+    const size_t n = docs.size();
+    std::vector<std::vector<std::string>> read(n * kThreads);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (size_t i = 0; i < n; ++i) read[t * n + i] = read_mrz(docs[(i + t) % n].image).lines;
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (size_t t = 0; t < kThreads; ++t) {
+        for (size_t i = 0; i < n; ++i) EXPECT_EQ(read[t * n + i], docs[(i + t) % n].lines) << t << " " << i;
     }
 }
 
@@ -355,7 +392,8 @@ TEST(MrzReader, FastEnoughOnAPhoto) {
     const auto start = std::chrono::steady_clock::now();
     constexpr int kRuns = 5;
     for (int i = 0; i < kRuns; ++i) read_mrz(photo);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / kRuns;
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const double ms = std::chrono::duration<double, std::milli>(elapsed).count() / kRuns;
     std::cout << "read_mrz on 1600x1200: " << ms << " ms\n";
     EXPECT_LT(ms, 250.0); // ~20 ms on an idle core; generous for loaded CI machines
 }

@@ -93,7 +93,9 @@ TEST(MrzSpecimens, ReadWhenPhotographedSmallAndTurned) {
         for (double angle : {-7.0, 4.0}) {
             for (double scale : {0.6, 1.2}) {
                 cv::Mat canvas(int(image.rows * 1.4), int(image.cols * 1.4), CV_8UC3, cv::Scalar(90, 110, 120));
-                image.copyTo(canvas(cv::Rect((canvas.cols - image.cols) / 2, (canvas.rows - image.rows) / 2, image.cols, image.rows)));
+                const cv::Rect middle((canvas.cols - image.cols) / 2, (canvas.rows - image.rows) / 2, image.cols,
+                                      image.rows);
+                image.copyTo(canvas(middle));
                 const cv::Size size(int(canvas.cols * scale), int(canvas.rows * scale));
                 cv::Mat rotation = cv::getRotationMatrix2D({canvas.cols / 2.0f, canvas.rows / 2.0f}, angle, scale);
                 rotation.at<double>(0, 2) += (size.width - canvas.cols) / 2.0; // centre to centre
