@@ -15,6 +15,7 @@ namespace {
 
 // below this confidence, with neither an outline nor an MRZ band, the picture is not a document
 constexpr float kNoDocumentBelow = 50;
+constexpr float kPrintedFace = 0.5f; // printed_score from which a face is taken for the document's portrait
 
 class Stopwatch {
   public:
@@ -96,6 +97,43 @@ std::string format_of(const DocumentAnalysis& a, const LocatedDocument& doc) {
     return "UNKNOWN";
 }
 
+// the centre of the largest face that reads as printed: the document's portrait, which its outline
+// must hold (a live face beside the document, the holder's own, is not on it)
+std::optional<cv::Point2f> printed_face_centre(const std::vector<FaceAnalysis>& faces) {
+    for (const auto& f : faces) {
+        if (printed_score(f) >= kPrintedFace) return cv::Point2f(f.box.rect.x + f.box.rect.width / 2, f.box.rect.y + f.box.rect.height / 2);
+    }
+    return std::nullopt;
+}
+
+DocumentEvidence gather_evidence(const LocatedDocument& doc, const PortraitChoice& portrait, const MrzEvidence& mrz,
+                                 int text_glyphs) {
+    DocumentEvidence e;
+    e.outline_found = doc.outline_found;
+    e.outline_score = doc.outline_score;
+    e.mrz_band_found = mrz.band_found;
+    e.mrz_parsed = mrz.parse.has_value();
+    e.mrz_checks_valid = mrz.parse ? share_of_valid_checks(*mrz.parse) : 0.f;
+    e.mrz_glyph_score = mrz.glyph_score;
+    e.portrait_found = portrait.index.has_value();
+    e.portrait_placement = portrait.placement;
+    e.portrait_printed = portrait.printed;
+    e.text_glyphs = text_glyphs;
+    e.text_rows = text_rows_score(text_glyphs);
+    return e;
+}
+
+// document reasons first (is it one, its MRZ, its validity), then the portrait's
+std::vector<std::string> reasons_of(const DocumentAnalysis& a, const PortraitChoice& portrait) {
+    std::vector<std::string> reasons;
+    if (a.document_confidence < kNoDocumentBelow && !a.outline_found && !a.mrz_band_found) reasons.push_back("NO_DOCUMENT");
+    if (a.mrz_band_found && !a.mrz) reasons.push_back("MRZ_UNREADABLE");
+    if (a.mrz && !a.mrz->all_checks_valid) reasons.push_back("MRZ_CHECK_FAILED");
+    if (a.expired.value_or(false)) reasons.push_back("DOCUMENT_EXPIRED");
+    reasons.insert(reasons.end(), portrait.reasons.begin(), portrait.reasons.end());
+    return reasons;
+}
+
 } // namespace
 
 DocumentAnalyzer::DocumentAnalyzer(const FaceEngine& engine) : engine_(engine) {}
@@ -116,6 +154,15 @@ DocumentAnalysis DocumentAnalyzer::analyze(std::span<const uint8_t> bytes, std::
 DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale,
                                            DocumentTimings* timings) const {
     if (bgr.empty() || bgr.type() != CV_8UC3) throw Error(ErrorCode::INVALID_PARAMETER, "expected an 8-bit BGR image");
+    try {
+        return run(bgr, today, decode_scale, timings);
+    } catch (const cv::Exception& e) {
+        throw Error(ErrorCode::INTERNAL, std::string("document analysis failed: ") + e.what());
+    }
+}
+
+DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale,
+                                       DocumentTimings* timings) const {
     auto start = std::chrono::steady_clock::now();
     DocumentAnalysis result;
     result.image_width = bgr.cols;
@@ -131,7 +178,7 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
     LocatedDocument doc;
     {
         Stopwatch watch(timings ? &timings->locate : nullptr);
-        doc = locate_document(bgr);
+        doc = locate_document(bgr, printed_face_centre(faces.faces));
     }
     result.outline_found = doc.outline_found;
     result.outline = doc.corners;
@@ -139,21 +186,7 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
     PortraitChoice portrait;
     {
         Stopwatch watch(timings ? &timings->portrait : nullptr);
-        portrait = select_portrait(faces.faces, doc);
-        // a document far from the camera shows a portrait too small for the whole-picture pass:
-        // the rectified document enlarges it
-        if (!portrait.index && doc.outline_found) {
-            ImageAnalysis on_document = engine_.analyze(doc.rectified, {}, 1.0);
-            if (!on_document.faces.empty()) {
-                std::vector<FaceAnalysis> mapped;
-                for (auto& f : on_document.faces) mapped.push_back(to_image(std::move(f), doc, decode_scale));
-                PortraitChoice retry = select_portrait(mapped, doc);
-                if (retry.index) {
-                    faces.faces = std::move(mapped);
-                    portrait = retry;
-                }
-            }
-        }
+        portrait = find_portrait(faces.faces, doc, decode_scale);
     }
     if (portrait.index) result.portrait = faces.faces[*portrait.index];
 
@@ -164,36 +197,37 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
     }
     result.mrz_band_found = mrz.band_found;
     result.mrz = mrz.parse;
+    if (result.mrz) result.expired = mrz_expired(result.mrz->fields, today);
 
-    DocumentEvidence& e = result.evidence;
+    int text_glyphs = 0;
     {
         Stopwatch watch(timings ? &timings->text : nullptr);
-        e.text_glyphs = count_text_row_glyphs(doc.rectified);
+        text_glyphs = count_text_row_glyphs(doc.rectified);
     }
-    e.text_rows = text_rows_score(e.text_glyphs);
-    e.outline_found = doc.outline_found;
-    e.outline_score = doc.outline_score;
-    e.mrz_band_found = mrz.band_found;
-    e.mrz_parsed = mrz.parse.has_value();
-    e.mrz_checks_valid = mrz.parse ? share_of_valid_checks(*mrz.parse) : 0.f;
-    e.mrz_glyph_score = mrz.glyph_score;
-    e.portrait_found = portrait.index.has_value();
-    e.portrait_placement = portrait.placement;
-    e.portrait_printed = portrait.printed;
-    result.document_confidence = document_confidence(e);
-
-    if (result.mrz) result.expired = mrz_expired(result.mrz->fields, today);
+    result.evidence = gather_evidence(doc, portrait, mrz, text_glyphs);
+    result.document_confidence = document_confidence(result.evidence);
     result.format = format_of(result, doc);
-
-    auto& reasons = result.reasons;
-    if (result.document_confidence < kNoDocumentBelow && !doc.outline_found && !mrz.band_found) reasons.push_back("NO_DOCUMENT");
-    if (mrz.band_found && !mrz.parse) reasons.push_back("MRZ_UNREADABLE");
-    if (mrz.parse && !mrz.parse->all_checks_valid) reasons.push_back("MRZ_CHECK_FAILED");
-    if (result.expired.value_or(false)) reasons.push_back("DOCUMENT_EXPIRED");
-    reasons.insert(reasons.end(), portrait.reasons.begin(), portrait.reasons.end());
+    result.reasons = reasons_of(result, portrait);
 
     if (timings) timings->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+// the portrait among the faces of the whole picture; when the document has an outline but none of
+// them lies on it, the faces of the rectified document (it enlarges a portrait too small for the
+// whole-picture pass), moved back into the picture's pixels. `faces` then holds those.
+PortraitChoice DocumentAnalyzer::find_portrait(std::vector<FaceAnalysis>& faces, const LocatedDocument& doc,
+                                               double decode_scale) const {
+    PortraitChoice portrait = select_portrait(faces, doc);
+    if (portrait.index || !doc.outline_found) return portrait;
+    ImageAnalysis on_document = engine_.analyze(doc.rectified, {}, 1.0);
+    if (on_document.faces.empty()) return portrait;
+    std::vector<FaceAnalysis> mapped;
+    for (auto& f : on_document.faces) mapped.push_back(to_image(std::move(f), doc, decode_scale));
+    PortraitChoice retry = select_portrait(mapped, doc);
+    if (!retry.index) return portrait;
+    faces = std::move(mapped);
+    return retry;
 }
 
 } // namespace facegate

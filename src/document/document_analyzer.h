@@ -9,8 +9,9 @@
 //   if (doc.portrait && doc.document_confidence >= 70) ... doc.portrait->embedding ...
 //
 // pipeline (docs/documents.md): decode -> faces of the whole picture (one engine run) -> document
-// outline and rectified picture -> portrait = largest face inside the outline -> MRZ read on the
-// rectified picture -> text rows -> evidence -> confidence and reasons.
+// outline (around the face that reads as printed, if any) and rectified picture -> portrait =
+// largest face inside the outline -> MRZ read on the rectified picture (on the whole picture too
+// when that fails) -> rows of text -> evidence -> confidence and reasons.
 //
 // thread-safety: analyze() is const and keeps no state; any number of threads may call it at once
 // (the engine lends each call its own networks).
@@ -18,7 +19,9 @@
 #include "core/face_engine.h"
 #include "core/face_types.h"
 #include "document/document_confidence.h"
+#include "document/document_locator.h"
 #include "document/mrz.h"
+#include "document/portrait_selector.h"
 
 #include <opencv2/core/mat.hpp>
 
@@ -76,6 +79,10 @@ class DocumentAnalyzer {
                              DocumentTimings* timings = nullptr) const;
 
   private:
+    DocumentAnalysis run(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale,
+                         DocumentTimings* timings) const;
+    PortraitChoice find_portrait(std::vector<FaceAnalysis>& faces, const LocatedDocument& doc, double decode_scale) const;
+
     const FaceEngine& engine_;
 };
 

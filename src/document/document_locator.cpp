@@ -27,6 +27,7 @@ constexpr float kOnLinePx = 1.5f;            // a measured edge point this close
 constexpr float kMinSupport = 0.55f;         // every side needs this share of its samples on its line
 constexpr size_t kMaxRefined = 6;            // best-ranked candidates measured at full resolution
 constexpr size_t kMaxLargeRefined = 3;       // and largest ones whose sides run along edges
+constexpr size_t kMaxAroundRefined = 3;      // and the best ranked around the portrait's centre
 constexpr float kLargeMinCoverage = 0.6f;
 constexpr size_t kPeaksPerSample = 3;        // edge candidates kept across each sample of a side
 constexpr int kRansacIterations = 100;
@@ -240,6 +241,16 @@ std::optional<Quad> quad_of(const std::vector<cv::Point>& contour) {
     return order_corners(pts);
 }
 
+bool contains(const Quad& q, cv::Point2f p) {
+    return cv::pointPolygonTest(std::vector<cv::Point2f>(q.begin(), q.end()), p, false) >= 0;
+}
+
+// a full-resolution point at the working scale
+std::optional<cv::Point2f> to_working_scale(std::optional<cv::Point2f> p, double scale) {
+    if (!p) return std::nullopt;
+    return (*p + cv::Point2f(0.5f, 0.5f)) * float(scale) - cv::Point2f(0.5f, 0.5f);
+}
+
 struct Candidate {
     Quad quad;
     float coverage = 0; // the weakest side's share on edge pixels at the working scale
@@ -419,12 +430,14 @@ std::vector<Candidate> find_candidates(const cv::Mat& gray) {
 // the candidates to measure at full resolution: the best ranked, and the largest well-covered ones
 // (perspective can make a document's true outline look worse proportioned than a rectangle printed
 // on it); each outline once, though the passes find most several times
-std::vector<const Candidate*> worth_measuring(const std::vector<Candidate>& candidates) {
-    std::vector<const Candidate*> by_rank, by_area;
+std::vector<const Candidate*> worth_measuring(const std::vector<Candidate>& candidates, std::optional<cv::Point2f> inside) {
+    std::vector<const Candidate*> by_rank, by_area, around;
     for (const auto& c : candidates) {
         by_rank.push_back(&c);
         if (c.coverage >= kLargeMinCoverage) by_area.push_back(&c);
+        if (inside && contains(c.quad, *inside)) around.push_back(&c);
     }
+    std::sort(around.begin(), around.end(), [](const Candidate* a, const Candidate* b) { return a->rank > b->rank; });
     std::sort(by_rank.begin(), by_rank.end(), [](const Candidate* a, const Candidate* b) { return a->rank > b->rank; });
     std::sort(by_area.begin(), by_area.end(), [](const Candidate* a, const Candidate* b) { return a->area_fraction > b->area_fraction; });
     std::vector<const Candidate*> out;
@@ -443,6 +456,7 @@ std::vector<const Candidate*> worth_measuring(const std::vector<Candidate>& cand
     };
     pick(by_rank, kMaxRefined);
     pick(by_area, kMaxLargeRefined);
+    pick(around, kMaxAroundRefined);
     return out;
 }
 
@@ -474,19 +488,20 @@ std::optional<Candidate> measure(const cv::Mat& full_gray, const Candidate& c, d
 // is its outermost edge, and the lines inside it (a header band, the MRZ band's edge) make quads of
 // document proportions too, cards and pages differing in proportions. the outer quad's proportions
 // may look worse (perspective), so its edges decide, not its rank.
-std::optional<Candidate> outermost_best(const std::vector<Candidate>& measured) {
+std::optional<Candidate> outermost_best(const std::vector<Candidate>& measured, std::optional<cv::Point2f> inside) {
     const Candidate* best = nullptr;
     for (const auto& c : measured) {
+        if (inside && !contains(c.quad, *inside)) continue;
         if (!best || c.rank > best->rank) best = &c;
     }
     if (!best) return std::nullopt;
     const Candidate* chosen = best;
     for (const auto& c : measured) {
         std::vector<cv::Point2f> outer(c.quad.begin(), c.quad.end());
-        bool contains = std::all_of(chosen->quad.begin(), chosen->quad.end(), [&](cv::Point2f p) {
+        bool contains_chosen = std::all_of(chosen->quad.begin(), chosen->quad.end(), [&](cv::Point2f p) {
             return cv::pointPolygonTest(outer, p, true) > -kContainSlackPx;
         });
-        if (contains && c.support >= kOuterSupportShare * chosen->support && c.area_fraction > best->area_fraction) best = &c;
+        if (contains_chosen && c.support >= kOuterSupportShare * chosen->support && c.area_fraction > best->area_fraction) best = &c;
     }
     return *best;
 }
@@ -545,7 +560,7 @@ bool LocatedDocument::contains(cv::Point2f image_point, float margin) const {
     return p.x >= -mx && p.y >= -my && p.x <= float(rectified.cols) + mx && p.y <= float(rectified.rows) + my;
 }
 
-LocatedDocument locate_document(const cv::Mat& bgr) {
+LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> inside) {
     if (bgr.empty()) return {};
     double scale = std::min(1.0, kWorkingSide / std::max(bgr.cols, bgr.rows));
     cv::Mat small, gray;
@@ -558,10 +573,10 @@ LocatedDocument locate_document(const cv::Mat& bgr) {
     cv::Mat full_gray;
     cv::cvtColor(bgr, full_gray, cv::COLOR_BGR2GRAY);
     std::vector<Candidate> measured;
-    for (const Candidate* c : worth_measuring(candidates)) {
+    for (const Candidate* c : worth_measuring(candidates, to_working_scale(inside, scale))) {
         if (auto m = measure(full_gray, *c, scale)) measured.push_back(*m);
     }
-    auto best = outermost_best(measured);
+    auto best = outermost_best(measured, inside);
     if (!best) return whole_image(bgr);
 
     LocatedDocument doc;

@@ -11,6 +11,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 namespace facegate {
@@ -53,8 +54,10 @@ inline constexpr int kRectifiedLongSide = 1000;
 
 // finds the document in a BGR image (any size): a landscape convex quad of at least 15% of the
 // picture whose sides are real edges (measured at full resolution) and whose proportions are a
-// document's. never fails: without such an outline the whole image is the document (outline_found
-// false; rectified is then the picture scaled to a long side of kRectifiedLongSide). thread-safe.
-LocatedDocument locate_document(const cv::Mat& bgr);
+// document's. `inside`: an image point the document must hold (the centre of its printed portrait,
+// when the caller knows one): outlines that leave it out are a detail or a neighbour of the document.
+// never fails: without such an outline the whole image is the document (outline_found false;
+// rectified is then the picture scaled to a long side of kRectifiedLongSide). thread-safe.
+LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> inside = std::nullopt);
 
 } // namespace facegate

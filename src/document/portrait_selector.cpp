@@ -22,17 +22,19 @@ float band(float v, float lo, float hi, float ramp_lo, float ramp_hi) {
     return 1.f;
 }
 
-cv::Rect2f to_document(const LocatedDocument& doc, const cv::Rect2f& box) {
-    cv::Point2f corners[4] = {doc.to_document(box.tl()), doc.to_document({box.x + box.width, box.y}),
-                              doc.to_document(box.br()), doc.to_document({box.x, box.y + box.height})};
-    float x0 = corners[0].x, y0 = corners[0].y, x1 = x0, y1 = y0;
-    for (const auto& c : corners) {
-        x0 = std::min(x0, c.x), y0 = std::min(y0, c.y), x1 = std::max(x1, c.x), y1 = std::max(y1, c.y);
-    }
-    return {x0, y0, x1 - x0, y1 - y0};
-}
-
 cv::Point2f centre(const cv::Rect2f& r) { return {r.x + r.width / 2, r.y + r.height / 2}; }
+
+// a face box as it lies on the rectified document: centred where its centre maps, as wide as the
+// mean of its mapped top and bottom edges, as tall as the mean of its sides (a bounding box of the
+// mapped corners would grow with the document's rotation and shear)
+cv::Rect2f on_document(const LocatedDocument& doc, const cv::Rect2f& box) {
+    cv::Point2f tl = doc.to_document(box.tl()), tr = doc.to_document({box.x + box.width, box.y});
+    cv::Point2f bl = doc.to_document({box.x, box.y + box.height}), br = doc.to_document(box.br());
+    float w = float((cv::norm(tr - tl) + cv::norm(br - bl)) / 2);
+    float h = float((cv::norm(bl - tl) + cv::norm(br - tr)) / 2);
+    cv::Point2f c = doc.to_document(centre(box));
+    return {c.x - w / 2, c.y - h / 2, w, h};
+}
 
 } // namespace
 
@@ -61,21 +63,22 @@ PortraitChoice select_portrait(const std::vector<FaceAnalysis>& faces, const Loc
         return choice;
     }
     // faces come largest first, but the document's own scale decides: compare their widths there
-    auto width_on_document = [&](size_t i) { return to_document(document, faces[i].box.rect).width; };
+    auto width_on_document = [&](size_t i) { return on_document(document, faces[i].box.rect).width; };
     std::stable_sort(inside.begin(), inside.end(),
                      [&](size_t a, size_t b) { return width_on_document(a) > width_on_document(b); });
     size_t portrait = inside[0];
     const FaceAnalysis& face = faces[portrait];
     choice.index = portrait;
-    choice.document_box = to_document(document, face.box.rect);
+    choice.document_box = on_document(document, face.box.rect);
     choice.placement = portrait_placement(choice.document_box, document.rectified.size());
     choice.printed = printed_score(face);
 
     float document_width = float(std::max(document.rectified.cols, document.rectified.rows));
-    if (face.quality.face_width_px < kMinFaceSourcePx || choice.document_box.width < kMinFaceDocumentShare * document_width) {
+    float portrait_width = choice.document_box.width;
+    if (face.quality.face_width_px < kMinFaceSourcePx || portrait_width < kMinFaceDocumentShare * document_width) {
         choice.reasons.push_back("FACE_TOO_SMALL");
     }
-    if (inside.size() > 1 && width_on_document(inside[1]) > kSecondFaceShare * choice.document_box.width) {
+    if (inside.size() > 1 && width_on_document(inside[1]) > kSecondFaceShare * portrait_width) {
         choice.reasons.push_back("MULTIPLE_FACES");
     }
     if (face.quality.sharpness < kMinSharpness || face.quality.brightness < kMinBrightness ||

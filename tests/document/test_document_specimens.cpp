@@ -63,6 +63,7 @@ std::string evidence_line(const DocumentEvidence& e) {
 TEST(DocumentSpecimens, AreDocumentsWithAValidMrzAndAPortrait) {
     FACEGATE_REQUIRE_MODELS();
     FACEGATE_REQUIRE_SHARED_DATA();
+    if (!fs::exists(test::shared_dir() / "documents")) GTEST_SKIP() << "no documents/ in " << test::shared_dir();
     auto files = files_under(test::shared_dir() / "documents");
     ASSERT_EQ(files.size(), 4u);
     for (const auto& file : files) {
@@ -110,7 +111,9 @@ TEST(DocumentConfidence, Distribution) {
         DocumentAnalysis a = analyzer().analyze(bytes, kToday, t);
         groups[group].push_back(a.document_confidence);
     };
-    for (const auto& file : files_under(test::shared_dir() / "documents")) add("documents: specimens (4)", read_file(file));
+    if (fs::exists(test::shared_dir() / "documents")) {
+        for (const auto& file : files_under(test::shared_dir() / "documents")) add("documents: specimens", read_file(file));
+    }
 #if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
     IdDocumentGenerator generator;
     for (int sample = 1; sample <= 6; ++sample) {
@@ -150,5 +153,8 @@ TEST(DocumentConfidence, Distribution) {
         std::printf("| %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", median(&DocumentTimings::decode),
                     median(&DocumentTimings::faces), median(&DocumentTimings::locate), median(&DocumentTimings::portrait),
                     median(&DocumentTimings::mrz), median(&DocumentTimings::text), median(&DocumentTimings::total));
+        double slowest = 0;
+        for (const auto& t : timings) slowest = std::max(slowest, t.total);
+        std::printf("slowest total: %.1f ms\n", slowest);
     }
 }
