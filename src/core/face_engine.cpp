@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -146,6 +147,15 @@ ImageAnalysis FaceEngine::analyze(const cv::Mat& bgr, const AnalyzeOptions& opti
         for (const auto& box : boxes) {
             FaceAnalysis face;
             face.box = box;
+            // liveness needs only the box: its forward pass runs beside landmarks and embedding (this
+            // worker's networks are its own, and a second core is usually free for one request)
+            std::future<Liveness> liveness;
+            if (options.liveness) {
+                liveness = std::async(std::launch::async, [&worker, &bgr, &box, timings] {
+                    Stopwatch watch(timings ? &timings->liveness : nullptr);
+                    return worker.liveness.classify(bgr, box.rect);
+                });
+            }
             {
                 Stopwatch watch(timings ? &timings->landmarks : nullptr);
                 face.landmarks = worker.landmarker.locate(bgr, box.rect);
@@ -157,16 +167,13 @@ ImageAnalysis FaceEngine::analyze(const cv::Mat& bgr, const AnalyzeOptions& opti
                 aligned = align_face(bgr, face.alignment_points);
                 if (options.embeddings) face.embedding = worker.embedder.embed(aligned);
             }
-            if (options.liveness) {
-                Stopwatch watch(timings ? &timings->liveness : nullptr);
-                face.liveness = worker.liveness.classify(bgr, box.rect);
-            }
             if (options.attributes) {
                 Stopwatch watch(timings ? &timings->quality : nullptr);
                 face.quality = measure_quality(aligned, box.rect, decode_scale);
                 face.pose = estimate_pose(face.landmarks, bgr.size());
                 face.eyes_open = worker.eyes.classify(bgr, face.landmarks);
             }
+            if (liveness.valid()) face.liveness = liveness.get();
             result.faces.push_back(std::move(face));
         }
     } catch (const cv::Exception& e) {
