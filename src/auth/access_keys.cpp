@@ -202,8 +202,8 @@ AccessKeyStore::AccessKeyStore(fs::path data_dir, std::optional<AccessKey> extra
 
 AccessKeyStore::AccessKeyStore(fs::path data_dir) : AccessKeyStore(std::move(data_dir), access_key_from_env()) {}
 
-void AccessKeyStore::refresh_locked(bool initial) {
-    if (!watcher_.changed()) return;
+void AccessKeyStore::refresh_locked(bool initial, bool now) {
+    if (!watcher_.changed(now)) return;
     try {
         std::optional<std::string> text = watcher_.read();
         std::map<std::string, std::string, std::less<>> secrets;
@@ -235,7 +235,12 @@ std::optional<std::string> AccessKeyStore::secret_for(std::string_view access_ke
     refresh_locked(false);
     if (extra_key_ && extra_key_->access_key_id == access_key_id) return extra_key_->secret_access_key;
     auto it = secrets_.find(access_key_id);
-    if (it == secrets_.end()) return std::nullopt;
+    if (it == secrets_.end()) {
+        // a key created a moment ago: look at the file now rather than at the next interval
+        refresh_locked(false, true);
+        it = secrets_.find(access_key_id);
+        if (it == secrets_.end()) return std::nullopt;
+    }
     return it->second;
 }
 

@@ -96,7 +96,7 @@ class AccessKeyStore {
     KeyLookup lookup();
 
   private:
-    void refresh_locked(bool initial);
+    void refresh_locked(bool initial, bool now = false);
 
     std::optional<AccessKey> extra_key_;
     std::mutex mutex_;

@@ -198,8 +198,8 @@ ApiKeyStore::ApiKeyStore(fs::path data_dir, std::chrono::milliseconds recheck_in
     refresh_locked(true);
 }
 
-void ApiKeyStore::refresh_locked(bool initial) {
-    if (!watcher_.changed()) return;
+void ApiKeyStore::refresh_locked(bool initial, bool now) {
+    if (!watcher_.changed(now)) return;
     try {
         std::optional<std::string> text = watcher_.read();
         std::map<std::string, Entry, std::less<>> active;
@@ -231,7 +231,13 @@ std::optional<ApiKeyIdentity> ApiKeyStore::authenticate(std::string_view bearer_
     refresh_locked(false);
     // the id is public (the key's visible prefix), so finding it may take variable time; the hash may not
     auto it = active_.find(id);
-    if (it == active_.end()) return std::nullopt;
+    if (it == active_.end()) {
+        // a key created a moment ago: look at the file now rather than at the next interval (a stat
+        // per unknown id; the file is read only when it changed)
+        refresh_locked(false, true);
+        it = active_.find(id);
+        if (it == active_.end()) return std::nullopt;
+    }
     if (digest.size() != kSha256HexLength ||
         CRYPTO_memcmp(it->second.sha256_hex.data(), digest.data(), kSha256HexLength) != 0)
         return std::nullopt;

@@ -103,7 +103,7 @@ class ApiKeyStore {
         ApiKeyScope scope;
     };
 
-    void refresh_locked(bool initial);
+    void refresh_locked(bool initial, bool now = false);
 
     std::mutex mutex_;
     KeyFileWatcher watcher_;

@@ -168,10 +168,10 @@ KeyFileWatcher::Stamp KeyFileWatcher::stamp_of(const struct stat& st) {
     return stamp;
 }
 
-bool KeyFileWatcher::changed() {
-    auto now = std::chrono::steady_clock::now();
-    if (last_check_ && now - *last_check_ < recheck_interval_) return false;
-    last_check_ = now;
+bool KeyFileWatcher::changed(bool now) {
+    auto time = std::chrono::steady_clock::now();
+    if (!now && last_check_ && time - *last_check_ < recheck_interval_) return false;
+    last_check_ = time;
 
     struct stat st{};
     Stamp current;

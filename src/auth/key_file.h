@@ -68,8 +68,8 @@ class KeyFileWatcher {
 
     const std::filesystem::path& file() const { return file_; }
     // true when the file must be read: always before the first read and after forget(); otherwise
-    // false within the recheck interval of the previous check and while the file is unchanged
-    bool changed();
+    // false within the recheck interval of the previous check (unless `now`) and while the file is unchanged
+    bool changed(bool now = false);
     // the file's content (nullopt when absent), remembering the identity of what was actually read so
     // that a replacement between the check and the read is seen at the next check
     std::optional<std::string> read();

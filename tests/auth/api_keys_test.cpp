@@ -259,6 +259,15 @@ TEST_F(ApiKeys, StoreFollowsTheFileWithoutRestart) {
     EXPECT_EQ(store.active_key_count(), 1u);
 }
 
+// a flow creates a key with the CLI and uses it at once: an unknown id makes the store look at the
+// file now, whatever the recheck interval
+TEST_F(ApiKeys, KeyCreatedJustNowWorksAtOnce) {
+    create_api_key(data(), ApiKeyScope::FLOWS);
+    ApiKeyStore store(data(), std::chrono::hours(1));
+    NewApiKey fresh = create_api_key(data(), ApiKeyScope::ADMIN);
+    EXPECT_EQ(store.authenticate(fresh.api_key), (ApiKeyIdentity{fresh.id, ApiKeyScope::ADMIN}));
+}
+
 TEST_F(ApiKeys, RevokedKeyStopsWorkingWithinTheRecheckInterval) {
     NewApiKey key = create_api_key(data(), ApiKeyScope::FLOWS);
     ApiKeyStore store(data()); // the default 200 ms
