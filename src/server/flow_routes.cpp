@@ -132,9 +132,9 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
             res.set_header("Cache-Control", "no-store");
             double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             metrics_->observe(operation, res.status, seconds);
-            // never bodies, images, external IDs or scores in the log: the audit table has what is needed
-            spdlog::info("{} {} {} {} {:.1f}ms client={}", req.method, req.path.substr(0, 32), operation, res.status,
-                         seconds * 1000, client);
+            // never bodies, images, external IDs (paths hold them) or scores in the log: the audit table
+            // has what is needed
+            spdlog::info("{} {} {} {:.1f}ms client={}", req.method, operation, res.status, seconds * 1000, client);
         };
     };
 
