@@ -156,3 +156,44 @@ def test_policy_overrides(flows, images):
     assert body["decision"] == "rejected" and body["policy"]["minConfidence"] == 100
     body = flows.register(collection, "ana2", images["doc_b"], minDocumentConfidence=100).json()
     assert body["policy"]["minDocumentConfidence"] == 100
+
+
+def blank_image(path):
+    import subprocess
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=640x480", "-frames:v", "1",
+                    path], check=True)
+    return path
+
+
+def test_no_face_and_multiple_faces(flows, images, workdir):
+    import os
+    from server_process import SAMPLES
+    collection = fresh()
+    flows.register(collection, "ana", images["doc_a"])
+    blank = blank_image(os.path.join(str(workdir), "blank.jpg"))
+    body = flows.verify(collection, "ana", blank).json()
+    assert "NO_FACE" in body["reasons"] and body["decision"] == "rejected" and body["liveness"] is None
+    group = os.path.join(SAMPLES, "sample4.jpg")
+    body = flows.verify(collection, "ana", group, requireLiveness=False).json()
+    assert "MULTIPLE_FACES" in body["reasons"] and body["decision"] == "rejected", body
+    body = flows.register(collection, "blank", blank).json()
+    assert "NO_FACE" in body["reasons"] and "NO_DOCUMENT" in body["reasons"], body
+    assert body["decision"] == "rejected" and body["indexed"] is False
+
+
+def test_cli_register_and_verify_print_the_same_json(images, workdir):
+    import json
+    import os
+    import subprocess
+    from server_process import FACEGATE
+    data = os.path.join(str(workdir), "cli-data")
+    run = lambda *args: json.loads(subprocess.run([FACEGATE, *args, "--data", data], check=True,  # noqa: E731
+                                                  capture_output=True, text=True).stdout)
+    body = run("register", "--collection", "cli", "--external-id", "ana@example.com", images["doc_a"])
+    assert body["decision"] == "accepted" and body["indexed"] and body["document"]["format"] == "TD3"
+    body = run("verify", "--collection", "cli", "--external-id", "ana@example.com", "--require-liveness", "false",
+               images["selfie_a"])
+    assert body["decision"] == "accepted" and body["confidence"] >= 80 and body["externalIdMatched"]
+    failed = subprocess.run([FACEGATE, "verify", "--collection", "nope", "--external-id", "x", images["selfie_a"],
+                             "--data", data], capture_output=True, text=True)
+    assert failed.returncode == 2 and json.loads(failed.stderr)["__type"] == "ResourceNotFoundException"
