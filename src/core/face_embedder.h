@@ -14,11 +14,14 @@ constexpr int kEmbeddingSize = 512;
 // not thread-safe: one instance per worker.
 class FaceEmbedder {
   public:
-    FaceEmbedder(cv::dnn::Net net, bool with_mirror) : net_(std::move(net)), with_mirror_(with_mirror) {}
+    // with_mirror: the mirror image's embedding is averaged in, computed on `mirror_net` (a second copy
+    // of the same model, 5 MB) at the same time as the face's own on `net`
+    FaceEmbedder(cv::dnn::Net net, cv::dnn::Net mirror_net, bool with_mirror)
+        : net_(std::move(net)), mirror_net_(std::move(mirror_net)), with_mirror_(with_mirror) {}
     std::vector<float> embed(const cv::Mat& aligned_bgr);
 
   private:
-    cv::dnn::Net net_;
+    cv::dnn::Net net_, mirror_net_;
     bool with_mirror_;
 };
 

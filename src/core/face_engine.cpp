@@ -105,7 +105,10 @@ FaceEngine::FaceEngine(EngineConfig config) : config_(std::move(config)), pool_(
         for (int i = 0; i < config_.workers; ++i) {
             pool_->add(std::unique_ptr<Worker>(new Worker{
                 FaceDetector(load_net(onnx[ModelKind::DETECT]), config_.detector),
-                Landmarker(load_net(onnx[ModelKind::LANDMARK])), FaceEmbedder(load_net(onnx[ModelKind::FEATURE]), config_.mirrored_embedding),
+                Landmarker(load_net(onnx[ModelKind::LANDMARK])),
+                FaceEmbedder(load_net(onnx[ModelKind::FEATURE]),
+                             config_.mirrored_embedding ? load_net(onnx[ModelKind::FEATURE]) : cv::dnn::Net(),
+                             config_.mirrored_embedding),
                 LivenessClassifier(load_net(onnx[ModelKind::LIVENESS]), config_.liveness_threshold),
                 EyeStateClassifier(load_net(onnx[ModelKind::EYE]))}));
         }
