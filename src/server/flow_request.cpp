@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 
 namespace facegate {
 
@@ -106,15 +105,12 @@ std::optional<bool> FlowForm::optional_bool(std::string_view name) const {
     invalid(std::string(name) + " must be true or false");
 }
 
-std::optional<float> FlowForm::optional_percent(std::string_view name) const {
+std::optional<float> FlowForm::optional_number(std::string_view name) const {
     auto value = optional(name);
     if (!value) return std::nullopt;
     double number = 0;
     auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), number);
-    if (ec != std::errc() || end != value->data() + value->size() || !std::isfinite(number) || number < 0 ||
-        number > 100) {
-        invalid(std::string(name) + " must be a number between 0 and 100");
-    }
+    if (ec != std::errc() || end != value->data() + value->size()) invalid(std::string(name) + " must be a number");
     return float(number);
 }
 

@@ -31,8 +31,8 @@ class FlowForm {
     std::optional<std::string> optional(std::string_view name) const;
     // "true"/"false"; Error(INVALID_PARAMETER) for anything else
     std::optional<bool> optional_bool(std::string_view name) const;
-    // a number in 0-100; Error(INVALID_PARAMETER) otherwise
-    std::optional<float> optional_percent(std::string_view name) const;
+    // a number (its range is the policy's to check); Error(INVALID_PARAMETER) for anything else
+    std::optional<float> optional_number(std::string_view name) const;
 
   private:
     std::map<std::string, std::string, std::less<>> fields_;

@@ -121,7 +121,7 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
                 Caller caller = authenticate(req, scope);
                 client = caller.client;
                 nlohmann::json out = body(req, res, caller);
-                res.status = res.status == -1 || res.status == 0 ? 200 : res.status;
+                res.status = 200;
                 res.set_content(out.dump(), kJson);
             } catch (const Error& e) {
                 send_flow_error(res, e);
@@ -156,8 +156,8 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
             }
             request.index_always = *index == "always";
         }
-        request.overrides.min_document_confidence = form.optional_percent("minDocumentConfidence");
-        request.overrides.max_existing_search_confidence = form.optional_percent("maxExistingSearchConfidence");
+        request.overrides.min_document_confidence = form.optional_number("minDocumentConfidence");
+        request.overrides.max_existing_search_confidence = form.optional_number("maxExistingSearchConfidence");
         request.overrides.allow_expired = form.optional_bool("allowExpired");
         request.client = caller.client;
         RegisterResult result = flows_.register_document(request);
@@ -174,7 +174,7 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
         request.external_id = form.required("externalId");
         const std::string& selfie = form.image("selfie");
         request.selfie = {reinterpret_cast<const uint8_t*>(selfie.data()), selfie.size()};
-        request.overrides.min_confidence = form.optional_percent("minConfidence");
+        request.overrides.min_confidence = form.optional_number("minConfidence");
         request.overrides.require_liveness = form.optional_bool("requireLiveness");
         request.client = caller.client;
         VerifyResult result = flows_.verify_selfie(request);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // verify (sign-in, MFA, step-up): a selfie in; similarity with the external ID's faces, liveness, quality, a decision
 #include "common/error.h"
+#include "core/face_embedder.h"
 #include "core/similarity.h"
 #include "service/external_id.h"
 #include "service/identity_flows.h"
@@ -18,8 +19,8 @@ namespace {
 // poster far behind: the selfie is ambiguous
 constexpr float kSecondFaceWidthRatio = 0.5f;
 
-// quality hints for the person taking the selfie (the MEDIUM bar of IndexFaces' quality filter);
-// they explain a low confidence, the decision itself rests on confidence and liveness
+// quality hints for the person taking the selfie, stricter on pose than IndexFaces' quality filter
+// (a selfie can be retaken); they explain a low confidence, the decision rests on confidence and liveness
 constexpr float kMinBrightness = 10, kMaxBrightness = 95, kMinSharpness = 15;
 constexpr float kMaxYaw = 35, kMaxPitch = 30;
 constexpr float kMinFaceWidthPx = 60;
@@ -39,10 +40,8 @@ std::vector<std::string> quality_reasons(const FaceAnalysis& face) {
 float best_similarity(const std::vector<float>& embedding, const std::vector<FaceRecord>& faces) {
     float best = 0;
     for (const auto& face : faces) {
-        if (face.embedding.size() != embedding.size()) continue;
-        float dot = 0;
-        for (size_t i = 0; i < embedding.size(); ++i) dot += embedding[i] * face.embedding[i];
-        best = std::max(best, similarity_from_cosine(dot));
+        if (face.embedding.size() != embedding.size()) continue; // a face of another model version
+        best = std::max(best, similarity_from_cosine(cosine_similarity(embedding, face.embedding)));
     }
     return best;
 }

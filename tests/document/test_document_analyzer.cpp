@@ -6,7 +6,7 @@
 #include "core/face_embedder.h"
 #include "core/similarity.h"
 #include "document/document_analyzer.h"
-#include "test_support.h"
+#include "document/document_test_support.h"
 
 #if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
 #include "id_document/id_document_generator.h"
@@ -22,25 +22,12 @@
 using namespace facegate;
 using facegate::test::read_file;
 using facegate::test::shared_engine;
+using facegate::test::analyzer;
+using facegate::test::has;
+using facegate::test::joined;
+using facegate::test::kToday;
 
 namespace {
-
-constexpr std::chrono::year_month_day kToday{std::chrono::year(2025), std::chrono::month(6), std::chrono::day(1)};
-
-const DocumentAnalyzer& analyzer() {
-    static DocumentAnalyzer a(shared_engine());
-    return a;
-}
-
-bool has(const std::vector<std::string>& reasons, std::string_view code) {
-    return std::find(reasons.begin(), reasons.end(), code) != reasons.end();
-}
-
-std::string joined(const std::vector<std::string>& reasons) {
-    std::string out;
-    for (const auto& r : reasons) out += r + " ";
-    return out;
-}
 
 cv::Point2f centre(const cv::Rect2f& r) { return {r.x + r.width / 2, r.y + r.height / 2}; }
 

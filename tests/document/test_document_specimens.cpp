@@ -4,7 +4,7 @@
 // DocumentConfidence.Distribution prints the table of docs/documents.md. skipped, saying so, when
 // ../shared/data is absent.
 #include "document/document_analyzer.h"
-#include "test_support.h"
+#include "document/document_test_support.h"
 
 #if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
 #include "id_document/id_document_generator.h"
@@ -19,28 +19,15 @@
 using namespace facegate;
 using facegate::test::read_file;
 using facegate::test::shared_engine;
+using facegate::test::analyzer;
+using facegate::test::has;
+using facegate::test::joined;
+using facegate::test::kToday;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr AnalyzeOptions kBoxesOnly{.embeddings = false, .liveness = false, .attributes = false, .max_faces = 100};
-constexpr std::chrono::year_month_day kToday{std::chrono::year(2025), std::chrono::month(6), std::chrono::day(1)};
-
-const DocumentAnalyzer& analyzer() {
-    static DocumentAnalyzer a(shared_engine());
-    return a;
-}
-
-bool has(const std::vector<std::string>& reasons, std::string_view code) {
-    return std::find(reasons.begin(), reasons.end(), code) != reasons.end();
-}
-
-std::string joined(const std::vector<std::string>& reasons) {
-    std::string out;
-    for (const auto& r : reasons) out += r + " ";
-    return out;
-}
-
 std::vector<fs::path> files_under(const fs::path& dir) {
     std::vector<fs::path> out;
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
