@@ -46,7 +46,7 @@ std::string base64(const std::vector<uint8_t>& bytes) {
     return out;
 }
 
-void split_listen(const std::string& listen, facegate::HttpServerConfig& http) {
+void split_listen(const std::string& listen, facegate::HttpEdgeConfig& http) {
     auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw Error(ErrorCode::INVALID_PARAMETER, "--listen must be HOST:PORT");
     http.host = listen.substr(0, colon);
@@ -98,8 +98,46 @@ int main(int argc, char** argv) {
     serve->add_option("--data", data_dir, "data directory (SQLite database, access keys)")->envname("FACEGATE_DATA_DIR")->capture_default_str();
     serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")->envname("FACEGATE_LISTEN")->capture_default_str();
     serve->add_option("--workers", config.workers, "face analyses that run at once")->envname("FACEGATE_WORKERS")->capture_default_str();
-    serve->add_option("--http-threads", serve_options.http.threads, "HTTP worker threads")->envname("FACEGATE_HTTP_THREADS")->capture_default_str();
-    serve->add_option("--max-body", serve_options.http.max_body_bytes, "largest request body in bytes")->envname("FACEGATE_MAX_BODY")->capture_default_str();
+    // the HTTP edge (docs/server.md): event loop threads, limits, deadlines, admission control, TLS
+    facegate::HttpEdgeConfig& edge = serve_options.edge;
+    serve->add_option("--http-threads", edge.io_threads, "threads running the HTTP event loop (connections cost none)")
+        ->envname("FACEGATE_HTTP_THREADS")->capture_default_str();
+    serve->add_option("--max-body", serve_options.rekognition.max_image_body,
+                      "largest request body in bytes of the image endpoints (others: 1 MB, /v1 admin: 64 KB)")
+        ->envname("FACEGATE_MAX_BODY")->capture_default_str();
+    serve->add_option("--max-connections", edge.max_connections, "open connections beyond which new ones are closed")
+        ->envname("FACEGATE_MAX_CONNECTIONS")->capture_default_str();
+    serve->add_option("--max-header-bytes", edge.max_header_bytes, "largest request line and header block (431 beyond)")
+        ->capture_default_str();
+    serve->add_option("--max-header-fields", edge.max_header_fields, "most header fields in a request (431 beyond)")
+        ->capture_default_str();
+    auto millis = [&](const char* name, std::chrono::milliseconds& value, const char* help, const char* env) {
+        auto* opt = serve->add_option_function<double>(
+            name, [&value](double seconds) { value = std::chrono::milliseconds(int64_t(seconds * 1000)); }, help);
+        opt->envname(env)->default_str(std::to_string(double(value.count()) / 1000));
+    };
+    millis("--header-timeout", edge.header_timeout, "seconds for the request line and headers", "FACEGATE_HEADER_TIMEOUT");
+    millis("--idle-timeout", edge.idle_timeout, "seconds a kept-alive connection may wait for its next request",
+           "FACEGATE_IDLE_TIMEOUT");
+    millis("--body-timeout", edge.body_timeout, "seconds of grace for a body, beyond its length at --body-min-rate",
+           "FACEGATE_BODY_TIMEOUT");
+    serve->add_option("--body-min-rate", edge.body_min_rate, "bytes per second a request body must arrive at, at least")
+        ->envname("FACEGATE_BODY_MIN_RATE")->capture_default_str();
+    millis("--write-timeout", edge.write_timeout, "seconds for the client to take a response", "FACEGATE_WRITE_TIMEOUT");
+    millis("--queue-timeout", edge.analysis_lane.queue_timeout,
+           "seconds a request may wait for an analysis worker; beyond (expected or real) it is shed with 503",
+           "FACEGATE_QUEUE_TIMEOUT");
+    serve->add_option("--queue-depth", edge.analysis_lane.max_queued, "analyses that may wait for a worker (503 beyond)")
+        ->envname("FACEGATE_QUEUE_DEPTH")->capture_default_str();
+    size_t memory_budget_mb = 0;
+    serve->add_option("--memory-budget", memory_budget_mb,
+                      "MB image decodes may hold at once (0: 512 per worker); larger images wait or are refused")
+        ->envname("FACEGATE_MEMORY_BUDGET")->capture_default_str();
+    millis("--shutdown-timeout", edge.shutdown_timeout, "seconds in-flight requests may take to finish after SIGTERM",
+           "FACEGATE_SHUTDOWN_TIMEOUT");
+    serve->add_option("--tls-cert", edge.tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)")
+        ->envname("FACEGATE_TLS_CERT");
+    serve->add_option("--tls-key", edge.tls_key, "PEM private key of --tls-cert")->envname("FACEGATE_TLS_KEY");
     serve->add_option("--approximate-from", serve_options.approximate_from,
                       "faces from which a collection searches its HNSW graph instead of scanning every face")
         ->envname("FACEGATE_APPROXIMATE_FROM")->capture_default_str();
@@ -203,7 +241,8 @@ int main(int argc, char** argv) {
         nlohmann::json out;
         policy.rate_limits.window = std::chrono::seconds(window_seconds);
         if (*serve) {
-            split_listen(listen, serve_options.http);
+            split_listen(listen, serve_options.edge);
+            serve_options.memory_budget = memory_budget_mb << 20;
             serve_options.data_dir = data_dir;
             serve_options.engine = config;
             return facegate::serve(serve_options);
@@ -222,10 +261,10 @@ int main(int argc, char** argv) {
             auto image = read_image_file(flow_image, config.decode.max_bytes);
             if (*register_command) {
                 facegate::RegisterRequest request{flow_collection, flow_external_id, image, index_mode == "always",
-                                                  register_overrides, "cli"};
+                                                  register_overrides, "cli", ""};
                 out = facegate::register_result_json(request, flows.register_document(request), facegate::mrz_today_utc());
             } else {
-                facegate::VerifyRequest request{flow_collection, flow_external_id, image, verify_overrides, "cli"};
+                facegate::VerifyRequest request{flow_collection, flow_external_id, image, verify_overrides, "cli", ""};
                 out = facegate::verify_result_json(request, flows.verify_selfie(request));
             }
             std::cout << out.dump(2) << '\n';

@@ -20,6 +20,10 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::INVALID_SIGNATURE: return "INVALID_SIGNATURE";
     case ErrorCode::ACCESS_DENIED: return "ACCESS_DENIED";
     case ErrorCode::THROTTLED: return "THROTTLED";
+    case ErrorCode::OVERLOADED: return "OVERLOADED";
+    case ErrorCode::PAYLOAD_TOO_LARGE: return "PAYLOAD_TOO_LARGE";
+    case ErrorCode::HEADERS_TOO_LARGE: return "HEADERS_TOO_LARGE";
+    case ErrorCode::BAD_REQUEST: return "BAD_REQUEST";
     case ErrorCode::STORE_UNAVAILABLE: return "STORE_UNAVAILABLE";
     case ErrorCode::UNKNOWN_OPERATION: return "UNKNOWN_OPERATION";
     case ErrorCode::SERIALIZATION: return "SERIALIZATION";

@@ -24,7 +24,11 @@ enum class ErrorCode {
     UNRECOGNIZED_CLIENT,  // the access key id is unknown or revoked
     INVALID_SIGNATURE,    // the signature does not match, or its time is too far off
     ACCESS_DENIED,        // authenticated but not allowed
-    THROTTLED,            // too many requests
+    THROTTLED,            // too many requests from this caller (a rate limit)
+    OVERLOADED,           // the server is at capacity (its queue or memory budget): retry later
+    PAYLOAD_TOO_LARGE,    // the request body exceeds the endpoint's limit (refused before it is read)
+    HEADERS_TOO_LARGE,    // the request's header block exceeds the limit
+    BAD_REQUEST,          // the HTTP request itself is malformed
     STORE_UNAVAILABLE,    // the database cannot be read or written
     UNKNOWN_OPERATION,    // the request names an operation this server does not have
     SERIALIZATION,        // the request body is not the JSON it must be

@@ -36,6 +36,12 @@ int imread_flags(int reduction) {
 
 } // namespace
 
+size_t decode_peak_bytes(const ImageHeader& header, int reduction) {
+    constexpr size_t kCodecOverhead = 8u << 20;
+    size_t pixels = size_t(header.width / reduction + 1) * size_t(header.height / reduction + 1);
+    return 2 * 3 * pixels + kCodecOverhead;
+}
+
 DecodedImage decode_image(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
     if (bytes.size() > limits.max_bytes) {
         throw Error(ErrorCode::IMAGE_TOO_LARGE, "Image size is too large: " + std::to_string(bytes.size()) +
@@ -55,8 +61,11 @@ DecodedImage decode_image(std::span<const uint8_t> bytes, const DecodeLimits& li
     if (!header.complete) invalid(format + " data is truncated");
 
     int reduction = header.format == ImageFormat::JPEG ? jpeg_reduction(header, limits.detection_side) : 1;
+    MemoryBudget::Reservation reservation;
+    if (limits.budget) reservation = limits.budget->reserve(decode_peak_bytes(header, reduction), limits.budget_wait);
     cv::Mat raw(1, int(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
     DecodedImage out{cv::Mat(), header.format};
+    out.reservation = std::move(reservation);
     try {
         out.bgr = cv::imdecode(raw, imread_flags(reduction));
     } catch (const cv::Exception&) {

@@ -20,6 +20,12 @@ WireError wire_error(ErrorCode code) {
     case ErrorCode::INVALID_SIGNATURE: return {"InvalidSignatureException", 403};
     case ErrorCode::ACCESS_DENIED: return {"AccessDeniedException", 403};
     case ErrorCode::THROTTLED: return {"ThrottlingException", 400};
+    // 503 with Retry-After: SDKs retry it with backoff, as they do AWS's own throttling
+    case ErrorCode::OVERLOADED: return {"ThrottlingException", 503};
+    // the old server's answer to an oversize body, which SDK users already handle
+    case ErrorCode::PAYLOAD_TOO_LARGE: return {"ImageTooLargeException", 413};
+    case ErrorCode::HEADERS_TOO_LARGE: return {"RequestHeaderFieldsTooLargeException", 431};
+    case ErrorCode::BAD_REQUEST: return {"SerializationException", 400};
     case ErrorCode::STORE_UNAVAILABLE: return {"InternalServerError", 500};
     case ErrorCode::UNKNOWN_OPERATION: return {"UnknownOperationException", 400};
     case ErrorCode::SERIALIZATION: return {"SerializationException", 400};

@@ -161,6 +161,7 @@ json flow_audit_json(const FlowAuditPage& page) {
                        {"collectionId", r.collection_id},
                        {"externalId", r.external_id.empty() ? json(nullptr) : json(r.external_id)},
                        {"client", r.client},
+                       {"requestId", r.request_id.empty() ? json(nullptr) : json(r.request_id)},
                        {"decision", details.value("decision", std::string())},
                        {"reasons", details.value("reasons", json::array())}};
         details.erase("decision");

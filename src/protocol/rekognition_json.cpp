@@ -90,7 +90,8 @@ json compare_faces_json(const CompareFacesResult& result) {
 }
 
 json error_json(const Error& error) {
-    return {{"__type", wire_error(error.code()).type}, {"message", error.what()}};
+    // both spellings: botocore reads `message`, the JavaScript v3 SDK `Message`
+    return {{"__type", wire_error(error.code()).type}, {"message", error.what()}, {"Message", error.what()}};
 }
 
 } // namespace facegate

@@ -2,9 +2,10 @@
 #include "server/flow_request.h"
 
 #include "common/error.h"
+#include "server/http_message.h"
+#include "server/multipart.h"
 #include "server/request_fields.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -42,20 +43,22 @@ std::string decode_image_text(std::string_view name, std::string_view text) {
 
 } // namespace
 
-FlowForm FlowForm::parse(const httplib::Request& request, std::initializer_list<std::string_view> allowed,
+FlowForm FlowForm::parse(const HttpRequest& request, std::initializer_list<std::string_view> allowed,
                          std::initializer_list<std::string_view> image_fields) {
     FlowForm form;
     auto refuse_unknown = [&](const std::string& name) {
         if (!listed(allowed, name)) invalid("unknown field '" + name + "'; expected " + field_list(allowed));
     };
-    if (request.is_multipart_form_data()) {
-        for (const auto& [name, part] : request.files) {
-            refuse_unknown(name);
-            if (!form.fields_.emplace(name, part.content).second) invalid("field '" + name + "' is given twice");
+    const std::string type = request.header_value("Content-Type");
+    if (auto boundary = multipart_boundary(type)) {
+        for (const auto& part : parse_multipart(request.body, *boundary)) {
+            refuse_unknown(part.name);
+            if (!form.fields_.emplace(part.name, std::string(part.content)).second) {
+                invalid("field '" + part.name + "' is given twice");
+            }
         }
         return form;
     }
-    const std::string type = request.get_header_value("Content-Type");
     if (type.find("json") == std::string::npos) {
         throw Error(ErrorCode::SERIALIZATION, "the body must be multipart/form-data or application/json");
     }

@@ -11,17 +11,15 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-struct Request;
-}
-
 namespace facegate {
+
+struct HttpRequest;
 
 class FlowForm {
   public:
     // throws Error(SERIALIZATION) for a body that is neither, Error(INVALID_PARAMETER) for a field not in
     // `allowed` or one given twice, for an image field that is not base64 in JSON
-    static FlowForm parse(const httplib::Request& request, std::initializer_list<std::string_view> allowed,
+    static FlowForm parse(const HttpRequest& request, std::initializer_list<std::string_view> allowed,
                           std::initializer_list<std::string_view> image_fields);
 
     // a text field (numbers and booleans of a JSON body as their JSON text); Error(INVALID_PARAMETER) when absent

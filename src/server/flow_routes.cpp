@@ -6,9 +6,7 @@
 #include "protocol/flow_json.h"
 #include "protocol/rekognition_json.h"
 #include "server/flow_request.h"
-#include "server/request_view.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -19,20 +17,29 @@ namespace facegate {
 
 namespace {
 
-constexpr const char* kJson = "application/json";
+constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kDemoCookie = "facegate_demo";
 
-void send_flow_error(httplib::Response& res, const Error& error) {
-    res.status = flow_wire_error(error.code()).http_status;
-    res.set_content(error_json(error).dump(), kJson);
-    if (const auto* limited = dynamic_cast<const RateLimitExceeded*>(&error)) {
-        res.set_header("Retry-After", std::to_string(std::max(1, limited->retry_after_seconds())));
+void render_flow_error(const std::exception_ptr& error, HttpResponse& res) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Error& e) {
+        res.status = flow_wire_error(e.code()).http_status;
+        res.set_content(error_json(e).dump(), kJson);
+        if (const auto* limited = dynamic_cast<const RateLimitExceeded*>(&e)) {
+            res.set_header("Retry-After", std::to_string(std::max(1, limited->retry_after_seconds())));
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("a /v1 request failed: {}", e.what());
+        res.status = 500;
+        res.set_content(error_json(Error(ErrorCode::INTERNAL, "internal error")).dump(), kJson);
     }
+    res.set_header("Cache-Control", "no-store");
 }
 
 // the value of one cookie of the Cookie header, if present
-std::optional<std::string> cookie(const httplib::Request& req, std::string_view name) {
-    std::string header = req.get_header_value("Cookie");
+std::optional<std::string> cookie(const HttpRequest& req, std::string_view name) {
+    std::string header = req.header_value("Cookie");
     std::string_view rest = header;
     while (!rest.empty()) {
         auto end = rest.find(';');
@@ -46,15 +53,8 @@ std::optional<std::string> cookie(const httplib::Request& req, std::string_view 
     return std::nullopt;
 }
 
-std::optional<std::string> query(const httplib::Request& req, const char* name) {
-    if (!req.has_param(name)) return std::nullopt;
-    std::string value = req.get_param_value(name);
-    if (value.empty()) return std::nullopt;
-    return value;
-}
-
-size_t query_limit(const httplib::Request& req, size_t fallback) {
-    auto value = query(req, "limit");
+size_t query_limit(const HttpRequest& req, size_t fallback) {
+    auto value = req.query_param("limit");
     if (!value) return fallback;
     size_t limit = 0;
     auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), limit);
@@ -74,9 +74,9 @@ FlowRoutes::FlowRoutes(FlowRoutesConfig config, IdentityFlows& flows, ApiKeyStor
                        AccessKeyStore& access_keys)
     : config_(std::move(config)), flows_(flows), api_keys_(api_keys), access_keys_(access_keys) {}
 
-FlowRoutes::Caller FlowRoutes::authenticate(const httplib::Request& req, ApiKeyScope required) {
+FlowRoutes::Caller FlowRoutes::authenticate(const HttpRequest& req, ApiKeyScope required) {
     if (!config_.require_auth) return {"unauthenticated", false};
-    std::string authorization = req.get_header_value("Authorization");
+    std::string authorization = req.header_value("Authorization");
     if (auto token = bearer_token_of(authorization)) {
         auto identity = api_keys_.authenticate(*token);
         if (!identity) throw Error(ErrorCode::UNRECOGNIZED_CLIENT, "the API key is not valid");
@@ -110,36 +110,39 @@ void FlowRoutes::require_collection_access(const Caller& caller, const std::stri
     }
 }
 
-void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
-    metrics_ = &metrics;
-    // every action: authenticate, run, answer JSON or a Rekognition-style error; one log line, metrics
-    auto action = [this](std::string operation, ApiKeyScope scope, auto body) {
-        return [this, operation, scope, body](const httplib::Request& req, httplib::Response& res) {
-            auto start = std::chrono::steady_clock::now();
-            std::string client = "-";
-            try {
-                Caller caller = authenticate(req, scope);
-                client = caller.client;
-                nlohmann::json out = body(req, res, caller);
-                res.status = 200;
-                res.set_content(out.dump(), kJson);
-            } catch (const Error& e) {
-                send_flow_error(res, e);
-            } catch (const std::exception& e) {
-                spdlog::error("{} failed: {}", operation, e.what());
-                send_flow_error(res, Error(ErrorCode::INTERNAL, "internal error"));
-            }
-            res.set_header("Cache-Control", "no-store");
-            double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            metrics_->observe(operation, res.status, seconds);
-            // never bodies, images, external IDs (paths hold them) or scores in the log: the audit table
-            // has what is needed
-            spdlog::info("{} {} {} {:.1f}ms client={}", req.method, operation, res.status, seconds * 1000, client);
-        };
-    };
+std::vector<std::string> FlowRoutes::operation_names() {
+    return {"v1.register", "v1.verify", "v1.demo_session", "v1.policy", "v1.collections",
+            "v1.users",    "v1.user",   "v1.erase",        "v1.audit"};
+}
 
-    server.Post("/v1/register", action("v1.register", ApiKeyScope::FLOWS, [this](const httplib::Request& req,
-                                                                                httplib::Response&, const Caller& caller) {
+void FlowRoutes::add_action(Router& router, std::string method, std::string pattern, std::string operation,
+                            ApiKeyScope scope, Lane lane, Action body) {
+    size_t max_body = lane == Lane::ANALYSIS ? config_.max_image_body : config_.max_other_body;
+    Route route;
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    // bearer keys and the demo cookie are checked on the headers, before the body is read; SigV4
+    // needs the body's hash, so its body limit applies first and the signature is checked after
+    route.plan = [this, operation, scope, lane, max_body](const HttpRequest& req) {
+        if (!req.header_value("Authorization").starts_with(kSigV4Algorithm)) authenticate(req, scope);
+        return RoutePlan{lane, max_body, operation};
+    };
+    route.handle = [this, operation, scope, body = std::move(body)](HttpRequest& req, HttpResponse& res) {
+        res.operation = operation;
+        Caller caller = authenticate(req, scope);
+        res.client = caller.client;
+        nlohmann::json out = body(req, caller);
+        res.status = 200;
+        res.set_content(out.dump(), kJson);
+        res.set_header("Cache-Control", "no-store");
+    };
+    route.render_error = render_flow_error;
+    router.add(std::move(route));
+}
+
+void FlowRoutes::install(Router& router) {
+    add_action(router, "POST", "/v1/register", "v1.register", ApiKeyScope::FLOWS, Lane::ANALYSIS,
+               [this](HttpRequest& req, const Caller& caller) {
         FlowForm form = FlowForm::parse(req,
                                         {"collectionId", "externalId", "document", "index", "minDocumentConfidence",
                                          "maxExistingSearchConfidence", "allowExpired"},
@@ -160,12 +163,13 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
         request.overrides.max_existing_search_confidence = form.optional_number("maxExistingSearchConfidence");
         request.overrides.allow_expired = form.optional_bool("allowExpired");
         request.client = caller.client;
+        request.request_id = req.request_id;
         RegisterResult result = flows_.register_document(request);
         return register_result_json(request, result, today());
-    }));
+    });
 
-    server.Post("/v1/verify", action("v1.verify", ApiKeyScope::FLOWS, [this](const httplib::Request& req,
-                                                                            httplib::Response&, const Caller& caller) {
+    add_action(router, "POST", "/v1/verify", "v1.verify", ApiKeyScope::FLOWS, Lane::ANALYSIS,
+               [this](HttpRequest& req, const Caller& caller) {
         FlowForm form = FlowForm::parse(req, {"collectionId", "externalId", "selfie", "minConfidence", "requireLiveness"},
                                         {"selfie"});
         VerifyRequest request;
@@ -177,15 +181,20 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
         request.overrides.min_confidence = form.optional_number("minConfidence");
         request.overrides.require_liveness = form.optional_bool("requireLiveness");
         request.client = caller.client;
+        request.request_id = req.request_id;
         VerifyResult result = flows_.verify_selfie(request);
         return verify_result_json(request, result);
-    }));
+    });
 
     // the demo pages' session: no credentials needed, allows only the demo collection's flows
-    server.Post("/v1/demo/session", [this](const httplib::Request&, httplib::Response& res) {
+    Route demo;
+    demo.method = "POST";
+    demo.pattern = "/v1/demo/session";
+    demo.plan = [this](const HttpRequest&) { return RoutePlan{Lane::INLINE, config_.max_other_body, "v1.demo_session"}; };
+    demo.handle = [this](HttpRequest&, HttpResponse& res) {
+        res.operation = "v1.demo_session";
         if (config_.demo_collection.empty()) {
-            send_flow_error(res, Error(ErrorCode::RESOURCE_NOT_FOUND, "the demo is disabled on this server"));
-            return;
+            throw Error(ErrorCode::RESOURCE_NOT_FOUND, "the demo is disabled on this server");
         }
         std::string token = demo_sessions_.create();
         res.set_header("Set-Cookie", std::string(kDemoCookie) + "=" + token +
@@ -196,51 +205,49 @@ void FlowRoutes::install(httplib::Server& server, Metrics& metrics) {
                                        {"expiresIn", demo_sessions_.lifetime().count()}}
                             .dump(),
                         kJson);
-    });
+    };
+    demo.render_error = render_flow_error;
+    router.add(std::move(demo));
 
-    server.Get("/v1/policy", action("v1.policy", ApiKeyScope::ADMIN,
-                                     [this](const httplib::Request&, httplib::Response&, const Caller&) {
-                                         nlohmann::json out = flow_policy_json(flows_.policy());
-                                         out["demoCollection"] = config_.demo_collection.empty()
-                                                                     ? nlohmann::json(nullptr)
-                                                                     : nlohmann::json(config_.demo_collection);
-                                         return out;
-                                     }));
+    add_action(router, "GET", "/v1/policy", "v1.policy", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest&, const Caller&) {
+                   nlohmann::json out = flow_policy_json(flows_.policy());
+                   out["demoCollection"] = config_.demo_collection.empty() ? nlohmann::json(nullptr)
+                                                                           : nlohmann::json(config_.demo_collection);
+                   return out;
+               });
 
-    server.Get("/v1/collections", action("v1.collections", ApiKeyScope::ADMIN,
-                                         [this](const httplib::Request&, httplib::Response&, const Caller&) {
-                                             return flow_collections_json(flows_.list_collections());
-                                         }));
+    add_action(router, "GET", "/v1/collections", "v1.collections", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest&, const Caller&) { return flow_collections_json(flows_.list_collections()); });
 
-    server.Get(R"(/v1/collections/([^/]+)/users)",
-               action("v1.users", ApiKeyScope::ADMIN, [this](const httplib::Request& req, httplib::Response&, const Caller&) {
-                   return flow_users_json(
-                       flows_.list_users(req.matches[1], query(req, "prefix").value_or(""), query_limit(req, 100)));
-               }));
+    add_action(router, "GET", "/v1/collections/*/users", "v1.users", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest& req, const Caller&) {
+                   return flow_users_json(flows_.list_users(req.matches[0], req.query_param("prefix").value_or(""),
+                                                            query_limit(req, 100)));
+               });
 
-    // the external ID is everything after users/, percent-decoded by httplib: it may hold '/'
-    server.Get(R"(/v1/collections/([^/]+)/users/(.+))",
-               action("v1.user", ApiKeyScope::ADMIN, [this](const httplib::Request& req, httplib::Response&, const Caller&) {
-                   return external_id_faces_json(flows_.user_faces(req.matches[1], req.matches[2]));
-               }));
+    // the external ID is everything after users/, percent-decoded: it may hold '/'
+    add_action(router, "GET", "/v1/collections/*/users/**", "v1.user", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest& req, const Caller&) {
+                   return external_id_faces_json(flows_.user_faces(req.matches[0], req.matches[1]));
+               });
 
-    server.Delete(R"(/v1/collections/([^/]+)/users/(.+))",
-                  action("v1.erase", ApiKeyScope::ADMIN,
-                         [this](const httplib::Request& req, httplib::Response&, const Caller& caller) {
-                             return erasure_json(flows_.erase(req.matches[1], req.matches[2], caller.client));
-                         }));
+    add_action(router, "DELETE", "/v1/collections/*/users/**", "v1.erase", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest& req, const Caller& caller) {
+                   return erasure_json(flows_.erase(req.matches[0], req.matches[1], caller.client, req.request_id));
+               });
 
-    server.Get("/v1/audit", action("v1.audit", ApiKeyScope::ADMIN, [this](const httplib::Request& req,
-                                                                         httplib::Response&, const Caller&) {
+    add_action(router, "GET", "/v1/audit", "v1.audit", ApiKeyScope::ADMIN, Lane::STORE,
+               [this](HttpRequest& req, const Caller&) {
         FlowAuditQuery q;
-        q.collection_id = query(req, "collectionId");
-        q.external_id = query(req, "externalId");
-        q.action = query(req, "action");
-        q.decision = query(req, "decision");
-        q.next_token = query(req, "nextToken").value_or("");
+        q.collection_id = req.query_param("collectionId");
+        q.external_id = req.query_param("externalId");
+        q.action = req.query_param("action");
+        q.decision = req.query_param("decision");
+        q.next_token = req.query_param("nextToken").value_or("");
         q.limit = query_limit(req, 50);
         return flow_audit_json(flows_.audit(q));
-    }));
+    });
 }
 
 } // namespace facegate

@@ -8,42 +8,47 @@
 #include "auth/access_keys.h"
 #include "auth/api_keys.h"
 #include "server/demo_sessions.h"
-#include "server/metrics.h"
+#include "server/router.h"
 #include "service/identity_flows.h"
 
-#include <string>
+#include <nlohmann/json.hpp>
 
-namespace httplib {
-class Server;
-struct Request;
-}
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace facegate {
 
 struct FlowRoutesConfig {
     bool require_auth = true;
     std::string demo_collection = "demo"; // empty: no demo sessions
+    size_t max_image_body = 8 * 1024 * 1024; // register and verify: a 5 MB image, base64 in JSON
+    size_t max_other_body = 64 * 1024;       // every other /v1 request
 };
 
 class FlowRoutes {
   public:
     FlowRoutes(FlowRoutesConfig config, IdentityFlows& flows, ApiKeyStore& api_keys, AccessKeyStore& access_keys);
-    // the routes record into `metrics`, which must outlive the server
-    void install(httplib::Server& server, Metrics& metrics);
+    void install(Router& router);
+    // the metric names of its requests
+    static std::vector<std::string> operation_names();
 
   private:
     struct Caller {
         std::string client;   // API key id, access key id, or "demo@<address>"
         bool demo = false;    // may only register and verify on the demo collection
     };
-    Caller authenticate(const httplib::Request& request, ApiKeyScope required);
+    Caller authenticate(const HttpRequest& request, ApiKeyScope required);
+    // adds a route whose handler authenticates with `scope`, runs `body` and renders its JSON
+    using Action = std::function<nlohmann::json(HttpRequest&, const Caller&)>;
+    void add_action(Router& router, std::string method, std::string pattern, std::string operation, ApiKeyScope scope,
+                    Lane lane, Action body);
     void require_collection_access(const Caller& caller, const std::string& collection_id) const;
 
     FlowRoutesConfig config_;
     IdentityFlows& flows_;
     ApiKeyStore& api_keys_;
     AccessKeyStore& access_keys_;
-    Metrics* metrics_ = nullptr;
     DemoSessions demo_sessions_;
 };
 

@@ -22,7 +22,16 @@ std::string escape_label(const std::string& value) {
 }
 } // namespace
 
-void Metrics::observe(const std::string& operation, int status, double seconds) {
+Metrics::Metrics(std::vector<std::string> operations)
+    : operations_([&] {
+          std::set<std::string, std::less<>> names(operations.begin(), operations.end());
+          names.insert("unknown");
+          return names;
+      }()) {}
+
+void Metrics::observe(const std::string& given, int status, double seconds) {
+    const std::string& operation = operations_.contains(given) ? given : *operations_.find("unknown");
+    if (status < 100 || status > 599) status = 0;
     std::lock_guard lock(mutex_);
     ++requests_[{operation, status}];
     Latency& l = latency_[operation];
@@ -32,7 +41,8 @@ void Metrics::observe(const std::string& operation, int status, double seconds) 
     l.sum += seconds;
 }
 
-std::string Metrics::render(const std::vector<CollectionIndexes::IndexState>& indexes) {
+std::string Metrics::render(const std::vector<CollectionIndexes::IndexState>& indexes,
+                            const std::vector<Sample>& samples) {
     std::ostringstream out;
     std::lock_guard lock(mutex_);
     out << "# HELP facegate_requests_total Requests by operation and HTTP status.\n"
@@ -63,6 +73,10 @@ std::string Metrics::render(const std::vector<CollectionIndexes::IndexState>& in
     for (const auto& index : indexes) {
         out << "facegate_collection_index_approximate{collection=\"" << escape_label(index.collection_id) << "\"} "
             << (index.approximate ? 1 : 0) << "\n";
+    }
+    for (const auto& sample : samples) {
+        out << "# HELP " << sample.name << " " << sample.help << "\n# TYPE " << sample.name << " " << sample.type << "\n"
+            << sample.name << " " << sample.value << "\n";
     }
     return out.str();
 }

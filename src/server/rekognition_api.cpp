@@ -393,6 +393,7 @@ using Handler = json (*)(FaceCollections&, const json&);
 struct Operation {
     std::string_view name;
     Handler handler;
+    bool analyses_image = false; // takes an Image: decoded and analysed by the engine
 };
 
 constexpr Operation kOperations[] = {
@@ -400,20 +401,20 @@ constexpr Operation kOperations[] = {
     {"DeleteCollection", delete_collection},
     {"DescribeCollection", describe_collection},
     {"ListCollections", list_collections},
-    {"IndexFaces", index_faces},
+    {"IndexFaces", index_faces, true},
     {"ListFaces", list_faces},
     {"DeleteFaces", delete_faces},
     {"SearchFaces", search_faces},
-    {"SearchFacesByImage", search_faces_by_image},
-    {"CompareFaces", compare_faces_op},
-    {"DetectFaces", detect_faces},
+    {"SearchFacesByImage", search_faces_by_image, true},
+    {"CompareFaces", compare_faces_op, true},
+    {"DetectFaces", detect_faces, true},
     {"CreateUser", create_user},
     {"DeleteUser", delete_user},
     {"ListUsers", list_users},
     {"AssociateFaces", associate_faces},
     {"DisassociateFaces", disassociate_faces},
     {"SearchUsers", search_users},
-    {"SearchUsersByImage", search_users_by_image},
+    {"SearchUsersByImage", search_users_by_image, true},
 };
 
 const Operation* find_operation(std::string_view name) {
@@ -426,6 +427,11 @@ const Operation* find_operation(std::string_view name) {
 } // namespace
 
 bool is_rekognition_operation(std::string_view operation) { return find_operation(operation) != nullptr; }
+
+bool rekognition_operation_analyses_image(std::string_view operation) {
+    const Operation* op = find_operation(operation);
+    return op && op->analyses_image;
+}
 
 std::vector<std::string_view> rekognition_operations() {
     std::vector<std::string_view> names;

@@ -18,6 +18,9 @@ namespace facegate {
 // true for the operations handle_rekognition_operation implements (the X-Amz-Target suffix, e.g. "IndexFaces")
 bool is_rekognition_operation(std::string_view operation);
 
+// true for the operations that take an image (they run on the analysis lane, with the large body limit)
+bool rekognition_operation_analyses_image(std::string_view operation);
+
 // their names, in the order of Rekognition's documentation (for metrics and tests)
 std::vector<std::string_view> rekognition_operations();
 

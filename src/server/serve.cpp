@@ -13,8 +13,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 namespace facegate {
@@ -22,12 +23,49 @@ namespace facegate {
 namespace {
 
 constexpr std::chrono::minutes kHousekeepingEvery{10};
+constexpr size_t kBudgetPerWorker = size_t(512) << 20;
 
-HttpServer* running_server = nullptr;
+// /healthz (inline: never waits behind analyses) and /metrics (the store lane: it reads the indexes)
+void install_ops_routes(Router& router, FaceCollections& service, Metrics& metrics, const HttpEdge*& edge,
+                        const MemoryBudget& budget) {
+    Route health;
+    health.method = "GET";
+    health.pattern = "/healthz";
+    health.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, 0, "healthz"}; };
+    health.handle = [](HttpRequest&, HttpResponse& res) {
+        res.set_content(R"({"status":"ok"})", "application/json");
+    };
+    router.add(std::move(health));
 
-extern "C" void on_stop_signal(int) {
-    // httplib's stop() only flips flags and shuts the listening socket: safe enough from a handler
-    if (running_server) running_server->stop();
+    Route scrape;
+    scrape.method = "GET";
+    scrape.pattern = "/metrics";
+    scrape.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, 0, "metrics"}; };
+    scrape.handle = [&service, &metrics, &edge, &budget](HttpRequest&, HttpResponse& res) {
+        std::vector<Metrics::Sample> samples;
+        if (edge) {
+            for (auto [lane, name] : {std::pair{Lane::ANALYSIS, "analysis"}, std::pair{Lane::STORE, "store"}}) {
+                auto s = edge->lane_stats(lane);
+                std::string prefix = std::string("facegate_") + name + "_lane_";
+                samples.push_back({prefix + "queued", "Requests waiting for a thread.", "gauge", double(s.queued)});
+                samples.push_back({prefix + "running", "Requests running.", "gauge", double(s.running)});
+                samples.push_back({prefix + "refused_total", "Requests refused at admission (503).", "counter",
+                                   double(s.refused)});
+                samples.push_back({prefix + "expired_total", "Requests shed at the queue timeout (503).", "counter",
+                                   double(s.expired)});
+                samples.push_back({prefix + "service_seconds", "Moving mean of a request's run time.", "gauge",
+                                   s.service_seconds});
+            }
+            samples.push_back({"facegate_open_connections", "Open client connections.", "gauge",
+                               double(edge->open_connections())});
+        }
+        samples.push_back({"facegate_image_memory_budget_bytes", "Bytes image decodes may hold at once.", "gauge",
+                           double(budget.capacity())});
+        samples.push_back({"facegate_image_memory_in_use_bytes", "Bytes image decodes hold now.", "gauge",
+                           double(budget.in_use())});
+        res.set_content(metrics.render(service.index_states(), samples), "text/plain; version=0.0.4");
+    };
+    router.add(std::move(scrape));
 }
 
 } // namespace
@@ -46,8 +84,15 @@ int serve(const ServeOptions& options) {
     }
     AccessKeyStore keys(options.data_dir, env_key);
 
+    // every decode reserves its peak memory here first, so large images wait for each other
+    MemoryBudget budget(options.memory_budget ? options.memory_budget
+                                              : kBudgetPerWorker * size_t(std::max(1, options.engine.workers)));
+    EngineConfig engine_config = options.engine;
+    engine_config.decode.budget = &budget;
+    engine_config.decode.budget_wait = options.edge.analysis_lane.queue_timeout;
+
     auto start = std::chrono::steady_clock::now();
-    FaceEngine engine(options.engine);
+    FaceEngine engine(engine_config);
     VectorIndexConfig index_config = default_collection_index_config();
     index_config.approximate_from = options.approximate_from;
     FaceCollections service(store, engine, index_config);
@@ -68,29 +113,41 @@ int serve(const ServeOptions& options) {
     IdentityFlows flows(service, analyzer, options.policy);
     ApiKeyStore api_keys(options.data_dir);
     FlowRoutesConfig flow_config = options.flows;
-    flow_config.require_auth = options.http.require_auth;
-    FlowRoutes flow_routes(flow_config, flows, api_keys, keys);
+    flow_config.require_auth = options.rekognition.require_auth;
+    flow_config.max_image_body = options.rekognition.max_image_body;
 
-    HttpServer server(options.http, service, keys);
-    server.add_routes([&](httplib::Server& routes, Metrics& metrics) {
-        flow_routes.install(routes, metrics);
-        install_web_routes(routes);
-    });
-    int port = server.bind();
-    running_server = &server;
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    spdlog::info("started in {:.2f}s with {} faces", startup, faces);
-    std::fprintf(stderr, "facegate: listening on http://%s:%d\n", options.http.host.c_str(), port);
+    std::vector<std::string> operations = RekognitionRoutes::operation_names();
+    for (auto& name : FlowRoutes::operation_names()) operations.push_back(name);
+    for (const char* name : {"healthz", "metrics", "web"}) operations.emplace_back(name);
+    Metrics metrics(operations);
+
+    Router router;
+    RekognitionRoutes rekognition(options.rekognition, service, keys);
+    FlowRoutes flow_routes(flow_config, flows, api_keys, keys);
+    const HttpEdge* edge_view = nullptr;
+    rekognition.install(router);
+    flow_routes.install(router);
+    install_web_routes(router);
+    install_ops_routes(router, service, metrics, edge_view, budget);
+
+    // the analysis lane has exactly the engine's workers: decoding and analysis never outnumber them
+    HttpEdgeConfig edge_config = options.edge;
+    edge_config.analysis_lane.threads = engine.config().workers;
+    HttpEdge edge(edge_config, router, metrics);
+    edge_view = &edge;
+    int port = edge.bind();
+    spdlog::info("started in {:.2f}s with {} faces; image memory budget {} MB", startup, faces, budget.capacity() >> 20);
+    std::fprintf(stderr, "facegate: listening on %s://%s:%d\n", edge.tls() ? "https" : "http",
+                 options.edge.host.c_str(), port);
     std::fflush(stderr);
+
     // housekeeping: expired ClientRequestTokens and old change-feed entries
-    std::atomic<bool> stopping{false};
+    std::mutex housekeeping_mutex;
+    std::condition_variable housekeeping_wake;
+    bool stopping = false;
     std::thread housekeeping([&] {
-        auto next = std::chrono::steady_clock::now() + kHousekeepingEvery;
-        while (!stopping) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            if (std::chrono::steady_clock::now() < next) continue;
-            next += kHousekeepingEvery;
+        std::unique_lock lock(housekeeping_mutex);
+        while (!housekeeping_wake.wait_for(lock, kHousekeepingEvery, [&] { return stopping; })) {
             try {
                 store.prune();
             } catch (const std::exception& e) {
@@ -98,10 +155,13 @@ int serve(const ServeOptions& options) {
             }
         }
     });
-    server.run();
-    stopping = true;
+    edge.run();
+    {
+        std::lock_guard lock(housekeeping_mutex);
+        stopping = true;
+    }
+    housekeeping_wake.notify_all();
     housekeeping.join();
-    running_server = nullptr;
     spdlog::info("stopped");
     return 0;
 }

@@ -3,9 +3,10 @@
 
 #include "core/face_engine.h"
 #include "server/flow_routes.h"
-#include "server/http_server.h"
-#include "service/flow_policy.h"
+#include "server/http_edge.h"
+#include "server/rekognition_routes.h"
 #include "service/face_collections.h"
+#include "service/flow_policy.h"
 
 #include <filesystem>
 
@@ -13,8 +14,11 @@ namespace facegate {
 
 struct ServeOptions {
     std::filesystem::path data_dir = "data";
-    HttpServerConfig http;
+    HttpEdgeConfig edge;                 // listening, limits, deadlines, TLS, lanes (their threads follow the engine's workers)
+    RekognitionRoutesConfig rekognition; // POST /: authentication and body limits
     EngineConfig engine;
+    // bytes that image decodes may hold at once (0: 512 MB per engine worker)
+    size_t memory_budget = 0;
     // faces from which a collection searches its HNSW graph (see default_collection_index_config)
     size_t approximate_from = default_collection_index_config().approximate_from;
     FlowPolicy policy;        // register/verify decisions and verify rate limits
@@ -22,8 +26,8 @@ struct ServeOptions {
 };
 
 // `facegate serve`: opens the store under data_dir (creating it), makes a first access key when
-// none is configured (and says where it is), loads the models and serves until SIGINT or SIGTERM.
-// returns the process exit status.
+// none is configured (and says where it is), loads the models and serves until SIGINT or SIGTERM
+// (a graceful stop: in-flight requests finish). returns the process exit status.
 int serve(const ServeOptions& options);
 
 } // namespace facegate

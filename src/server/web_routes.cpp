@@ -3,8 +3,6 @@
 
 #include "server/web_assets.h"
 
-#include <httplib.h>
-
 namespace facegate {
 
 namespace {
@@ -15,10 +13,14 @@ constexpr const char* kContentSecurityPolicy =
     "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'";
 
-void serve_asset(const httplib::Request& req, httplib::Response& res) {
+constexpr size_t kMaxBody = 4096; // a page request has no business sending more
+
+void serve_asset(HttpRequest& req, HttpResponse& res) {
+    res.operation = "web";
     const web::WebAsset* asset = web::find_web_asset(req.path);
     if (asset == nullptr) {
         res.status = 404;
+        res.set_content("not found\n", "text/plain; charset=utf-8");
         return;
     }
     res.set_header("Content-Security-Policy", kContentSecurityPolicy);
@@ -28,22 +30,31 @@ void serve_asset(const httplib::Request& req, httplib::Response& res) {
     // build is seen at once
     res.set_header("Cache-Control", "no-cache");
     res.set_header("ETag", std::string(asset->etag));
-    if (req.get_header_value("If-None-Match") == asset->etag) {
+    if (req.header_value("If-None-Match") == asset->etag) {
         res.status = 304;
         return;
     }
-    res.set_content(asset->bytes.data(), asset->bytes.size(), std::string(asset->content_type));
+    res.set_content(std::string(asset->bytes), asset->content_type);
+}
+
+void add_page(Router& router, std::string pattern) {
+    Route route;
+    route.method = "GET";
+    route.pattern = std::move(pattern);
+    route.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, kMaxBody, "web"}; };
+    route.handle = serve_asset;
+    router.add(std::move(route));
 }
 
 } // namespace
 
-void install_web_routes(httplib::Server& server) {
+void install_web_routes(Router& router) {
     for (const char* page : {"/", "/index.html", "/signup", "/signup.html", "/signin", "/signin.html", "/admin",
                              "/admin.html", "/favicon.svg"}) {
-        server.Get(page, serve_asset);
+        add_page(router, page);
     }
-    // httplib 0.11 matches the whole path against the regex
-    server.Get(R"(/(css|js|img)/[A-Za-z0-9_.\-]+)", serve_asset);
+    // one path segment under each folder: find_web_asset knows the files, ".." never reaches it
+    for (const char* folder : {"/css/*", "/js/*", "/img/*"}) add_page(router, folder);
 }
 
 } // namespace facegate

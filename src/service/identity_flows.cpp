@@ -43,7 +43,8 @@ std::string IdentityFlows::shown_id(const std::string& external_image_id) {
 }
 
 void IdentityFlows::record(const std::string& action, const std::string& collection_id,
-                           const std::string& external_image_id, const std::string& client, const std::string& details) {
+                           const std::string& external_image_id, const std::string& client, const std::string& details,
+                           const std::string& request_id) {
     AuditEvent event;
     event.operation = action;
     event.collection_id = collection_id;
@@ -51,6 +52,7 @@ void IdentityFlows::record(const std::string& action, const std::string& collect
     event.outcome = "OK";
     event.caller_key_id = client;
     event.details = details;
+    event.request_id = request_id;
     collections_.store().append_audit(event);
 }
 
@@ -92,13 +94,13 @@ ExternalIdFaces IdentityFlows::user_faces(const std::string& collection_id, cons
 }
 
 ErasureResult IdentityFlows::erase(const std::string& collection_id, const std::string& external_id,
-                                   const std::string& client) {
+                                   const std::string& client, const std::string& request_id) {
     validate_collection_id(collection_id);
     const std::string stored = encode_external_id(external_id).external_image_id;
     ErasureResult result{external_id, {}};
     for (const auto& face : collections_.erase_external_id(collection_id, stored)) result.face_ids.push_back(face.face_id);
     record("erase", collection_id, stored, client,
-           "{\"deletedFaces\":" + std::to_string(result.face_ids.size()) + "}");
+           "{\"deletedFaces\":" + std::to_string(result.face_ids.size()) + "}", request_id);
     return result;
 }
 
@@ -116,7 +118,7 @@ FlowAuditPage IdentityFlows::audit(const FlowAuditQuery& query) {
     for (auto& r : page.records) {
         out.records.push_back({r.seq, r.event.time_ms, r.event.operation, r.event.collection_id,
                                r.event.external_image_id ? shown_id(*r.event.external_image_id) : std::string(),
-                               r.event.caller_key_id, r.event.details});
+                               r.event.caller_key_id, r.event.details, r.event.request_id});
     }
     return out;
 }

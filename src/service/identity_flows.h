@@ -37,6 +37,7 @@ struct RegisterRequest {
     bool index_always = false; // index even when the decision is not accepted (the cloud connector's way)
     RegisterPolicyOverrides overrides;
     std::string client; // who asked (an API key id, "demo:<session>"): audit and rate limits
+    std::string request_id; // the HTTP request's id, for the audit row (empty outside the server)
 };
 
 struct RegisterResult {
@@ -57,6 +58,7 @@ struct VerifyRequest {
     std::span<const uint8_t> selfie;
     VerifyPolicyOverrides overrides;
     std::string client;
+    std::string request_id; // the HTTP request's id, for the audit row
 };
 
 struct TopMatch {
@@ -115,6 +117,7 @@ struct FlowAuditRecord {
     std::string external_id;
     std::string client;
     std::string details; // JSON object: decision, scores, reasons
+    std::string request_id; // the HTTP request's x-amzn-RequestId
 };
 
 struct FlowAuditPage {
@@ -149,7 +152,8 @@ class IdentityFlows {
     // RESOURCE_NOT_FOUND when the external ID has no faces
     ExternalIdFaces user_faces(const std::string& collection_id, const std::string& external_id);
     // removes every face of the external ID (an empty result when it had none)
-    ErasureResult erase(const std::string& collection_id, const std::string& external_id, const std::string& client);
+    ErasureResult erase(const std::string& collection_id, const std::string& external_id, const std::string& client,
+                        const std::string& request_id = {});
     FlowAuditPage audit(const FlowAuditQuery& query);
 
     const FlowPolicy& policy() const { return policy_; }
@@ -158,7 +162,7 @@ class IdentityFlows {
     std::string stored_id(const std::string& external_id); // encodes, remembering aliases
     std::string shown_id(const std::string& external_image_id);     // decodes, asking the store for aliases
     void record(const std::string& action, const std::string& collection_id, const std::string& external_image_id,
-                const std::string& client, const std::string& details);
+                const std::string& client, const std::string& details, const std::string& request_id);
 
     FaceCollections& collections_;
     const DocumentAnalyzer& analyzer_;

@@ -105,7 +105,8 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
         result.indexed = true;
         result.face_id = face.face_id;
     }
-    record("register", request.collection_id, encoded.external_image_id, request.client, audit_details(result));
+    record("register", request.collection_id, encoded.external_image_id, request.client, audit_details(result),
+           request.request_id);
     return result;
 }
 

@@ -74,7 +74,7 @@ VerifyResult IdentityFlows::verify_selfie(const VerifyRequest& request) {
         RateDecision decision = limiter->check(key);
         if (!decision.allowed) {
             record("verify", request.collection_id, stored, request.client,
-                   R"({"decision":"throttled","reasons":["RATE_LIMITED"]})");
+                   R"({"decision":"throttled","reasons":["RATE_LIMITED"]})", request.request_id);
             throw RateLimitExceeded(limiter == &per_external_id_ ? "too many verifications for this externalId; retry later"
                                                                  : "too many verifications from this client; retry later",
                                     int(decision.retry_after.count()));
@@ -127,7 +127,7 @@ VerifyResult IdentityFlows::verify_selfie(const VerifyRequest& request) {
                           !(result.policy.require_liveness && has("NOT_LIVE")) && !has("MULTIPLE_FACES") &&
                           !has("BETTER_MATCH_OTHER_USER");
     result.decision = accepted ? VerifyDecision::ACCEPTED : VerifyDecision::REJECTED;
-    record("verify", request.collection_id, stored, request.client, audit_details(result));
+    record("verify", request.collection_id, stored, request.client, audit_details(result), request.request_id);
     return result;
 }
 

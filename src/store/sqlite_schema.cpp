@@ -125,8 +125,13 @@ CREATE TABLE external_id_aliases (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: each audit row names the HTTP request that made it (the x-amzn-RequestId the client saw)
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE audit_events ADD COLUMN request_id TEXT;
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

@@ -980,7 +980,8 @@ TokenEntry SqliteStore::do_remember(std::string_view operation, std::string_view
 std::int64_t SqliteStore::do_append_audit(const AuditEvent& event) {
     return write([&](Connection& c) {
         Statement st = c.prepare("INSERT INTO audit_events(time_ms, operation, collection_id, external_image_id, "
-                                 "user_id, outcome, caller_key_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                                 "user_id, outcome, caller_key_id, details, request_id) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         st.bind(1, event.time_ms != 0 ? event.time_ms : now_ms())
             .bind(2, event.operation)
             .bind(3, nullable(event.collection_id))
@@ -989,6 +990,7 @@ std::int64_t SqliteStore::do_append_audit(const AuditEvent& event) {
             .bind(6, event.outcome)
             .bind(7, nullable(event.caller_key_id))
             .bind(8, nullable(event.details))
+            .bind(9, nullable(event.request_id))
             .run();
         const std::int64_t seq = c.last_insert_rowid();
         for (std::size_t i = 0; i < event.face_ids.size(); ++i)
@@ -1007,7 +1009,7 @@ AuditPage SqliteStore::do_query_audit(const AuditQuery& query) {
         AuditPage out;
         Statement st = c.prepare(
             "SELECT a.seq, a.time_ms, a.operation, a.collection_id, a.external_image_id, a.user_id, a.outcome, "
-            "a.caller_key_id, a.details FROM audit_events a "
+            "a.caller_key_id, a.details, a.request_id FROM audit_events a "
             "WHERE (?1 IS NULL OR a.collection_id = ?1) AND (?2 IS NULL OR a.operation = ?2) "
             "AND (?3 IS NULL OR a.external_image_id = ?3 OR a.user_id = ?3 "
             "     OR EXISTS (SELECT 1 FROM audit_faces x WHERE x.seq = a.seq AND x.face_id = ?3)) "
@@ -1041,6 +1043,7 @@ AuditPage SqliteStore::do_query_audit(const AuditQuery& query) {
             r.event.outcome = st.text(6);
             r.event.caller_key_id = st.optional_text(7).value_or("");
             r.event.details = st.optional_text(8).value_or("");
+            r.event.request_id = st.optional_text(9).value_or("");
             out.records.push_back(std::move(r));
         }
         for (AuditRecord& r : out.records) {

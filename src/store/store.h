@@ -292,6 +292,7 @@ struct AuditEvent {
     std::string outcome{};          // "OK" or an error name
     std::string caller_key_id{};    // the access key id; empty when unauthenticated
     std::string details{};          // a JSON object (the flows: decision, scores, reasons); empty for none
+    std::string request_id{};       // the HTTP request's x-amzn-RequestId; empty outside the server
 };
 
 struct AuditRecord {

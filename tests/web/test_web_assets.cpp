@@ -3,12 +3,14 @@
 // Content-Security-Policy to let them run (no inline script or style, nothing from another origin),
 // and the routes over real HTTP on loopback.
 #include "server/web_assets.h"
+#include "server/http_edge.h"
 #include "server/web_routes.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <chrono>
+#include <memory>
 #include <regex>
 #include <string>
 #include <thread>
@@ -96,23 +98,28 @@ TEST(WebAssets, NoSecretsInThePages) {
     }
 }
 
+// the pages on the real HTTP edge, on a free loopback port; httplib is only the client
 class WebRoutes : public ::testing::Test {
   protected:
     void SetUp() override {
-        facegate::install_web_routes(server_);
-        port_ = server_.bind_to_any_port("127.0.0.1");
+        facegate::install_web_routes(router_);
+        facegate::HttpEdgeConfig config;
+        config.port = 0;
+        config.handle_signals = false;
+        edge_ = std::make_unique<facegate::HttpEdge>(config, router_, metrics_);
+        port_ = edge_->bind();
         ASSERT_GT(port_, 0);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        // httplib 0.11 has no wait_until_ready()
-        while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        thread_ = std::thread([this] { edge_->run(); });
     }
     void TearDown() override {
-        server_.stop();
+        edge_->stop();
         if (thread_.joinable()) thread_.join();
     }
     httplib::Client client() { return httplib::Client("127.0.0.1", port_); }
 
-    httplib::Server server_;
+    facegate::Router router_;
+    facegate::Metrics metrics_{{"web"}};
+    std::unique_ptr<facegate::HttpEdge> edge_;
     int port_ = 0;
     std::thread thread_;
 };
