@@ -47,6 +47,11 @@ if [ ! -f "$root/tests/web/node_modules/playwright-core/package.json" ] ||
    [ "$root/tests/web/package-lock.json" -nt "$root/tests/web/node_modules/.package-lock.json" ]; then
   (cd "$root/tests/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# the compat tests' AWS SDK for JavaScript v3: @aws-sdk/client-rekognition pinned by tests/compat/js/package-lock.json
+if [ ! -f "$root/tests/compat/js/node_modules/@aws-sdk/client-rekognition/package.json" ] ||
+   [ "$root/tests/compat/js/package-lock.json" -nt "$root/tests/compat/js/node_modules/.package-lock.json" ]; then
+  (cd "$root/tests/compat/js" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 jobs="$(nproc 2>/dev/null || echo 2)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
