@@ -81,6 +81,7 @@ std::vector<StoredApiKey> parse_api_keys(const std::string& text, const fs::path
             stored.info.id = entry.at("id").get<std::string>();
             stored.sha256_hex = entry.at("sha256").get<std::string>();
             stored.info.scope = scope_in_file(entry.at("scope").get<std::string>(), path);
+            stored.info.allow_policy_overrides = entry.value("allowPolicyOverrides", false);
             stored.info.created = entry.value("created", "");
             stored.info.status = parse_key_status(entry.value("status", "Active"), "API keys file");
             stored.info.revoked = entry.value("revoked", "");
@@ -108,6 +109,7 @@ std::string serialise_api_keys(const std::vector<StoredApiKey>& keys) {
                       {"scope", api_key_scope_name(stored.info.scope)},
                       {"created", stored.info.created},
                       {"status", key_status_name(stored.info.status)}};
+        if (stored.info.allow_policy_overrides) entry["allowPolicyOverrides"] = true;
         if (!stored.info.revoked.empty()) entry["revoked"] = stored.info.revoked;
         list.push_back(std::move(entry));
     }
@@ -153,7 +155,7 @@ std::optional<std::string_view> bearer_token_of(std::string_view authorization) 
     return token;
 }
 
-NewApiKey create_api_key(const fs::path& data_dir, ApiKeyScope scope) {
+NewApiKey create_api_key(const fs::path& data_dir, ApiKeyScope scope, bool allow_policy_overrides) {
     KeyFileLock lock(data_dir, kApiKeysLockName);
     fs::path path = api_keys_path(data_dir);
     auto keys = load_api_keys(path);
@@ -166,9 +168,11 @@ NewApiKey create_api_key(const fs::path& data_dir, ApiKeyScope scope) {
     key.api_key = key.id + "_" + secret;
     OPENSSL_cleanse(secret.data(), secret.size());
     key.scope = scope;
+    key.allow_policy_overrides = allow_policy_overrides;
     key.created = utc_now_iso8601();
 
-    keys.push_back({ApiKeyInfo{key.id, scope, key.created, KeyStatus::ACTIVE, ""}, sha256_hex(key.api_key)});
+    keys.push_back({ApiKeyInfo{key.id, scope, allow_policy_overrides, key.created, KeyStatus::ACTIVE, ""},
+                    sha256_hex(key.api_key)});
     write_key_file_atomically(path, serialise_api_keys(keys));
     return key;
 }
@@ -206,7 +210,8 @@ void ApiKeyStore::refresh_locked(bool initial, bool now) {
         if (text)
             for (auto& stored : parse_api_keys(*text, watcher_.file()))
                 if (stored.info.status == KeyStatus::ACTIVE)
-                    active.emplace(std::move(stored.info.id), Entry{std::move(stored.sha256_hex), stored.info.scope});
+                    active.emplace(std::move(stored.info.id), Entry{std::move(stored.sha256_hex), stored.info.scope,
+                                                                    stored.info.allow_policy_overrides});
         active_.swap(active);
     } catch (const Error& e) {
         if (initial) throw;
@@ -241,7 +246,7 @@ std::optional<ApiKeyIdentity> ApiKeyStore::authenticate(std::string_view bearer_
     if (digest.size() != kSha256HexLength ||
         CRYPTO_memcmp(it->second.sha256_hex.data(), digest.data(), kSha256HexLength) != 0)
         return std::nullopt;
-    return ApiKeyIdentity{it->first, it->second.scope};
+    return ApiKeyIdentity{it->first, it->second.scope, it->second.allow_policy_overrides};
 }
 
 size_t ApiKeyStore::active_key_count() {

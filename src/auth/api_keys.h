@@ -41,6 +41,7 @@ struct NewApiKey {
     std::string api_key; // fgk_<12>_<43>
     std::string id;      // fgk_<12>
     ApiKeyScope scope = ApiKeyScope::FLOWS;
+    bool allow_policy_overrides = false;
     std::string created; // UTC, "2026-11-23T10:15:00Z"
 };
 
@@ -48,6 +49,7 @@ struct NewApiKey {
 struct ApiKeyInfo {
     std::string id;
     ApiKeyScope scope = ApiKeyScope::FLOWS;
+    bool allow_policy_overrides = false; // requests may carry their own thresholds (admin keys always may)
     std::string created;
     KeyStatus status = KeyStatus::ACTIVE;
     std::string revoked; // UTC time of the revocation, empty while active
@@ -57,6 +59,7 @@ struct ApiKeyInfo {
 struct ApiKeyIdentity {
     std::string id;
     ApiKeyScope scope = ApiKeyScope::FLOWS;
+    bool allow_policy_overrides = false;
     bool operator==(const ApiKeyIdentity&) const = default;
 };
 
@@ -72,7 +75,7 @@ std::optional<std::string_view> bearer_token_of(std::string_view authorization);
 // adds a new active key (creating the directory, mode 0700, and the file when missing) and returns it.
 // throws Error(STORE_UNAVAILABLE) when the file cannot be read or written, Error(INTERNAL) when the random
 // generator fails.
-NewApiKey create_api_key(const std::filesystem::path& data_dir, ApiKeyScope scope);
+NewApiKey create_api_key(const std::filesystem::path& data_dir, ApiKeyScope scope, bool allow_policy_overrides = false);
 
 // every key of the file, oldest first; empty when there is no file
 std::vector<ApiKeyInfo> list_api_keys(const std::filesystem::path& data_dir);
@@ -101,6 +104,7 @@ class ApiKeyStore {
     struct Entry {
         std::string sha256_hex; // of the whole key, 64 lower-case hex digits
         ApiKeyScope scope;
+        bool allow_policy_overrides;
     };
 
     void refresh_locked(bool initial, bool now = false);

@@ -11,11 +11,17 @@ namespace facegate {
 
 using nlohmann::ordered_json; // keeps the id first, as people read it
 
-std::string keys_create_command(const std::filesystem::path& data_dir, std::string_view kind, std::string_view scope) {
+std::string keys_create_command(const std::filesystem::path& data_dir, std::string_view kind, std::string_view scope,
+                                bool allow_policy_overrides) {
     if (kind == kApiKeyKind) {
-        NewApiKey key = create_api_key(data_dir, parse_api_key_scope(scope.empty() ? "flows" : scope));
-        return ordered_json{{"apiKey", key.api_key}, {"id", key.id}, {"scope", api_key_scope_name(key.scope)}}.dump(2) +
-               "\n";
+        NewApiKey key = create_api_key(data_dir, parse_api_key_scope(scope.empty() ? "flows" : scope),
+                                       allow_policy_overrides);
+        ordered_json out{{"apiKey", key.api_key}, {"id", key.id}, {"scope", api_key_scope_name(key.scope)}};
+        if (key.allow_policy_overrides) out["allowPolicyOverrides"] = true;
+        return out.dump(2) + "\n";
+    }
+    if (allow_policy_overrides) {
+        throw Error(ErrorCode::INVALID_PARAMETER, "--allow-policy-overrides is for --kind api (access keys are admins)");
     }
     if (kind != kAccessKeyKind)
         throw Error(ErrorCode::INVALID_PARAMETER, "unknown key kind '" + std::string(kind) + "' (access or api)");
@@ -41,6 +47,7 @@ std::string keys_list_command(const std::filesystem::path& data_dir) {
                               {"scope", api_key_scope_name(info.scope)},
                               {"status", key_status_name(info.status)},
                               {"created", info.created}};
+        if (info.allow_policy_overrides) entry["allowPolicyOverrides"] = true;
         if (!info.revoked.empty()) entry["revoked"] = info.revoked;
         api.push_back(std::move(entry));
     }

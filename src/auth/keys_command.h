@@ -17,9 +17,10 @@ inline constexpr std::string_view kApiKeyKind = "api";       // bearer key of th
 //   kind "access": {"accessKeyId": "...", "secretAccessKey": "..."}
 //   kind "api":    {"apiKey": "...", "id": "...", "scope": "flows"}; scope "flows" (when empty) or "admin"
 // throws Error(INVALID_PARAMETER) for another kind or scope, and for a scope given with kind "access"
-// (access keys are always admin).
+// (access keys are always admin). allow_policy_overrides: the API key's requests may carry their own
+// thresholds ("allowPolicyOverrides": true in the output); refused for access keys.
 std::string keys_create_command(const std::filesystem::path& data_dir, std::string_view kind = kAccessKeyKind,
-                                std::string_view scope = {});
+                                std::string_view scope = {}, bool allow_policy_overrides = false);
 
 // {"accessKeys": [{"accessKeyId", "status", "created", "revoked"}],
 //  "apiKeys": [{"id", "scope", "status", "created", "revoked"}]}

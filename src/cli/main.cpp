@@ -138,6 +138,12 @@ int main(int argc, char** argv) {
     serve->add_option("--tls-cert", edge.tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)")
         ->envname("FACEGATE_TLS_CERT");
     serve->add_option("--tls-key", edge.tls_key, "PEM private key of --tls-cert")->envname("FACEGATE_TLS_KEY");
+    serve->add_option("--metrics-key", serve_options.metrics_key,
+                      "a bearer token that may read /metrics (an admin API key always may)")
+        ->envname("FACEGATE_METRICS_KEY");
+    serve->add_flag("--trust-forwarded-proto", serve_options.flows.trust_forwarded_proto,
+                    "behind a TLS proxy: X-Forwarded-Proto: https makes the demo cookie Secure")
+        ->envname("FACEGATE_TRUST_FORWARDED_PROTO");
     serve->add_option("--approximate-from", serve_options.approximate_from,
                       "faces from which a collection searches its HNSW graph instead of scanning every face")
         ->envname("FACEGATE_APPROXIMATE_FROM")->capture_default_str();
@@ -162,9 +168,21 @@ int main(int argc, char** argv) {
     serve->add_option("--verify-limit-per-client", policy.rate_limits.per_client,
                       "verify: attempts per client (API key, or address for the demo pages) in the window")
         ->envname("FACEGATE_VERIFY_LIMIT_PER_CLIENT")->capture_default_str();
+    serve->add_option("--register-limit-per-id", policy.rate_limits.register_per_external_id,
+                      "register: attempts per external ID in the window")
+        ->envname("FACEGATE_REGISTER_LIMIT_PER_ID")->capture_default_str();
+    serve->add_option("--register-limit-per-client", policy.rate_limits.register_per_client,
+                      "register: attempts per client (API key, or address for the demo pages) in the window")
+        ->envname("FACEGATE_REGISTER_LIMIT_PER_CLIENT")->capture_default_str();
     int window_seconds = int(policy.rate_limits.window.count());
     serve->add_option("--verify-limit-window", window_seconds, "verify: the rate limits' window in seconds")
         ->envname("FACEGATE_VERIFY_LIMIT_WINDOW")->capture_default_str();
+    serve->add_option("--demo-max-sessions", serve_options.flows.demo_sessions.max_sessions,
+                      "demo sessions held at once (the least recently used idle one makes room; active ones never)")
+        ->envname("FACEGATE_DEMO_MAX_SESSIONS")->capture_default_str();
+    serve->add_option("--demo-sessions-per-minute", serve_options.flows.demo_sessions.creations_per_minute,
+                      "demo sessions one client address may create per minute")
+        ->envname("FACEGATE_DEMO_SESSIONS_PER_MINUTE")->capture_default_str();
     serve->add_option("--demo-collection", serve_options.flows.demo_collection,
                       "collection of the demo pages /signup and /signin (empty: no demo)")
         ->envname("FACEGATE_DEMO_COLLECTION")->capture_default_str();
@@ -197,6 +215,9 @@ int main(int argc, char** argv) {
     std::string key_kind(facegate::kAccessKeyKind), key_scope;
     keys_create->add_option("--kind", key_kind, "access: a SigV4 key pair (admin); api: a Bearer key for /v1")
         ->check(CLI::IsMember({"access", "api"}))->capture_default_str();
+    bool allow_policy_overrides = false;
+    keys_create->add_flag("--allow-policy-overrides", allow_policy_overrides,
+                          "API keys: requests may carry their own thresholds (minConfidence...); admin keys always may");
     keys_create->add_option("--scope", key_scope, "API keys: flows (register, verify; the default) or admin")
         ->check(CLI::IsMember({"flows", "admin"}));
     auto* keys_list = keys->add_subcommand("list", "list keys (no secrets)");
@@ -248,7 +269,9 @@ int main(int argc, char** argv) {
             return facegate::serve(serve_options);
         }
         if (*keys) {
-            if (*keys_create) std::cout << facegate::keys_create_command(data_dir, key_kind, key_scope) << '\n';
+            if (*keys_create) {
+                std::cout << facegate::keys_create_command(data_dir, key_kind, key_scope, allow_policy_overrides) << '\n';
+            }
             else if (*keys_list) std::cout << facegate::keys_list_command(data_dir) << '\n';
             else std::cout << facegate::keys_revoke_command(data_dir, revoke_id) << '\n';
             return 0;

@@ -3,6 +3,7 @@
 
 #include "protocol/rekognition_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -65,7 +66,33 @@ std::string iso_time(std::int64_t ms) {
     return buffer;
 }
 
-json register_result_json(const RegisterRequest& request, const RegisterResult& r, std::chrono::year_month_day today) {
+namespace {
+
+// reasons about the picture the person took: safe to show them, with advice (web/js/reasons.js)
+constexpr std::string_view kCaptureReasons[] = {
+    "NO_FACE", "MULTIPLE_FACES", "FACE_TOO_SMALL", "LOW_QUALITY", "NO_DOCUMENT", "LOW_DOCUMENT_CONFIDENCE",
+    "MRZ_UNREADABLE", "MRZ_CHECK_FAILED", "DOCUMENT_EXPIRED", "NOT_LIVE", "TOO_DARK", "TOO_BRIGHT", "BLURRY",
+    "LOW_BRIGHTNESS", "LOW_SHARPNESS", "EYES_CLOSED", "EXTREME_POSE", "SMALL_BOUNDING_BOX"};
+
+// the public answer: accepted; retry (with what to fix in the picture); or other_method, which says
+// the same whether the identifier is unknown, the face is someone else's or is already registered
+json public_result_json(bool accepted, const std::vector<std::string>& reasons) {
+    json advice = json::array();
+    for (const auto& reason : reasons) {
+        if (std::find(std::begin(kCaptureReasons), std::end(kCaptureReasons), reason) != std::end(kCaptureReasons)) {
+            advice.push_back(reason);
+        }
+    }
+    std::string outcome = accepted ? "accepted" : (advice.empty() ? "other_method" : "retry");
+    if (accepted) advice = json::array();
+    return {{"decision", accepted ? "accepted" : "rejected"}, {"outcome", outcome}, {"advice", advice}};
+}
+
+} // namespace
+
+json register_result_json(const RegisterRequest& request, const RegisterResult& r, std::chrono::year_month_day today,
+                          Disclosure disclosure) {
+    if (disclosure == Disclosure::PUBLIC) return public_result_json(r.decision == RegisterDecision::ACCEPTED, r.reasons);
     const DocumentAnalysis& doc = r.document;
     json document = {{"format", doc.format},
                      {"mrz", doc.mrz ? mrz_json(*doc.mrz, today) : json(nullptr)},
@@ -75,7 +102,8 @@ json register_result_json(const RegisterRequest& request, const RegisterResult& 
             {"decision", decision_name(r.decision)},
             {"documentConfidence", score(r.document_confidence)},
             {"existingSearchConfidence", score(r.existing_search_confidence)},
-            {"existingExternalId", optional_string(r.existing_external_id)},
+            {"existingExternalId",
+             disclosure == Disclosure::FULL ? optional_string(r.existing_external_id) : json(nullptr)},
             {"indexed", r.indexed},
             {"faceId", optional_string(r.face_id)},
             {"document", document},
@@ -87,7 +115,8 @@ json register_result_json(const RegisterRequest& request, const RegisterResult& 
               {"allowExpired", r.policy.allow_expired}}}};
 }
 
-json verify_result_json(const VerifyRequest& request, const VerifyResult& r) {
+json verify_result_json(const VerifyRequest& request, const VerifyResult& r, Disclosure disclosure) {
+    if (disclosure == Disclosure::PUBLIC) return public_result_json(r.decision == VerifyDecision::ACCEPTED, r.reasons);
     json liveness = nullptr, quality = nullptr, face = nullptr;
     if (r.face) {
         liveness = {{"score", score(r.face->liveness.score)}, {"live", r.face->liveness.live}};
@@ -95,7 +124,9 @@ json verify_result_json(const VerifyRequest& request, const VerifyResult& r) {
         face = face_json(*r.face, r.image_width, r.image_height);
     }
     json top = nullptr;
-    if (r.top_match) top = {{"externalId", r.top_match->external_id}, {"similarity", score(r.top_match->similarity)}};
+    if (r.top_match && disclosure == Disclosure::FULL) {
+        top = {{"externalId", r.top_match->external_id}, {"similarity", score(r.top_match->similarity)}};
+    }
     return {{"collectionId", request.collection_id},
             {"externalId", request.external_id},
             {"decision", decision_name(r.decision)},
@@ -185,6 +216,8 @@ json flow_policy_json(const FlowPolicy& policy) {
             {"rateLimits",
              {{"verifyPerExternalId", policy.rate_limits.per_external_id},
               {"verifyPerClient", policy.rate_limits.per_client},
+              {"registerPerExternalId", policy.rate_limits.register_per_external_id},
+              {"registerPerClient", policy.rate_limits.register_per_client},
               {"windowSeconds", policy.rate_limits.window.count()}}}};
 }
 

@@ -11,10 +11,18 @@
 
 namespace facegate {
 
+// what an answer may say about other people. FULL (admin keys, access keys): everything, including
+// the external ID of the best match under someone else. FLOW (flows keys): the numbers and reasons a
+// flow branches on, never another person's external ID. PUBLIC (the demo pages' session): only the
+// outcome and what the person can do about it, never a score or whether an identifier or a face is
+// registered.
+enum class Disclosure { FULL, FLOW, PUBLIC };
+
 // `today` turns the MRZ's two-digit years into full dates
 nlohmann::json register_result_json(const RegisterRequest& request, const RegisterResult& result,
-                                    std::chrono::year_month_day today);
-nlohmann::json verify_result_json(const VerifyRequest& request, const VerifyResult& result);
+                                    std::chrono::year_month_day today, Disclosure disclosure = Disclosure::FULL);
+nlohmann::json verify_result_json(const VerifyRequest& request, const VerifyResult& result,
+                                  Disclosure disclosure = Disclosure::FULL);
 
 nlohmann::json flow_collections_json(const std::vector<FlowCollection>& collections);
 nlohmann::json flow_users_json(const std::vector<FlowUser>& users);

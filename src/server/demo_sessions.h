@@ -3,7 +3,12 @@
 
 // sessions of the demo pages (/signup, /signin): a random token in an HttpOnly, SameSite=Strict
 // cookie that allows register and verify on the demo collection only, for a limited time. the pages
-// never hold a key; another site cannot ride the cookie (SameSite=Strict). thread-safe, bounded.
+// never hold a key; another site cannot ride the cookie (SameSite=Strict, and the routes refuse a
+// foreign Origin). bounded: at most max_sessions at once, and each client address may create only
+// so many per minute; when full, the least recently used session idle for a while makes room, and
+// a session in use is never evicted (creation is refused instead). thread-safe.
+
+#include "service/rate_limiter.h"
 
 #include <chrono>
 #include <mutex>
@@ -13,25 +18,39 @@
 
 namespace facegate {
 
+struct DemoSessionLimits {
+    std::chrono::seconds lifetime = std::chrono::hours(1);
+    size_t max_sessions = 10000;
+    std::chrono::seconds idle_before_eviction = std::chrono::minutes(5); // younger activity: never evicted
+    uint32_t creations_per_minute = 10;                                  // per client address
+};
+
 class DemoSessions {
   public:
     using Clock = std::chrono::steady_clock;
-    static constexpr size_t kMaxSessions = 10000;
 
-    explicit DemoSessions(std::chrono::seconds lifetime = std::chrono::hours(1));
+    explicit DemoSessions(DemoSessionLimits limits = {});
 
-    // a new session token (64 hex digits of 256 random bits); the oldest sessions go past kMaxSessions
-    std::string create();
-    // whether `token` is a live session
+    // a new session token (64 hex digits of 256 random bits) for a client address.
+    // throws RateLimitExceeded past the address's creations per minute, Error(OVERLOADED) when every
+    // session is in use
+    std::string create(std::string_view client_address);
+    // whether `token` is a live session; marks it used
     bool valid(std::string_view token);
-    std::chrono::seconds lifetime() const { return lifetime_; }
+    std::chrono::seconds lifetime() const { return limits_.lifetime; }
+    size_t size();
 
   private:
-    void evict_locked(Clock::time_point now);
+    struct Session {
+        Clock::time_point expiry;
+        Clock::time_point last_used;
+    };
+    bool make_room_locked(Clock::time_point now);
 
-    std::chrono::seconds lifetime_;
+    DemoSessionLimits limits_;
+    RateLimiter creations_;
     std::mutex mutex_;
-    std::unordered_map<std::string, Clock::time_point> expiry_; // token -> expiry
+    std::unordered_map<std::string, Session> sessions_;
 };
 
 } // namespace facegate

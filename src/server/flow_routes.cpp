@@ -6,10 +6,12 @@
 #include "protocol/flow_json.h"
 #include "protocol/rekognition_json.h"
 #include "server/flow_request.h"
+#include "service/external_id.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -25,7 +27,8 @@ void render_flow_error(const std::exception_ptr& error, HttpResponse& res) {
         std::rethrow_exception(error);
     } catch (const Error& e) {
         res.status = flow_wire_error(e.code()).http_status;
-        res.set_content(error_json(e).dump(), kJson);
+        // messages may quote what a client sent: bytes that are not UTF-8 are replaced, never thrown on
+        res.set_content(error_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
         if (const auto* limited = dynamic_cast<const RateLimitExceeded*>(&e)) {
             res.set_header("Retry-After", std::to_string(std::max(1, limited->retry_after_seconds())));
         }
@@ -53,6 +56,35 @@ std::optional<std::string> cookie(const HttpRequest& req, std::string_view name)
     return std::nullopt;
 }
 
+// a state-changing request sent by a browser from another site (the demo cookie must not be ridden,
+// an admin's browser must not be driven): an Origin header that is not this server's host is refused.
+// requests without Origin (servers, curl, SDKs) are not browsers' cross-site requests
+void refuse_foreign_origin(const HttpRequest& req) {
+    if (req.method != "POST" && req.method != "DELETE") return;
+    auto origin = req.header("Origin");
+    if (!origin) return;
+    std::string_view authority = *origin;
+    for (std::string_view scheme : {"https://", "http://"}) {
+        if (authority.starts_with(scheme)) {
+            authority.remove_prefix(scheme.size());
+            break;
+        }
+    }
+    std::string host = req.header_value("Host");
+    if (authority == *origin || host.empty() || !iequals(authority, host)) {
+        throw Error(ErrorCode::ACCESS_DENIED, "cross-origin requests are not allowed here");
+    }
+}
+
+// a request that sets its own thresholds needs a key allowed to (never the demo session)
+void require_override_right(bool allowed, std::initializer_list<bool> present) {
+    bool any = std::any_of(present.begin(), present.end(), [](bool p) { return p; });
+    if (any && !allowed) {
+        throw Error(ErrorCode::ACCESS_DENIED, "this caller may not override the policy: use an admin key or an API key "
+                                              "created with --allow-policy-overrides");
+    }
+}
+
 size_t query_limit(const HttpRequest& req, size_t fallback) {
     auto value = req.query_param("limit");
     if (!value) return fallback;
@@ -72,7 +104,8 @@ std::chrono::year_month_day today() {
 
 FlowRoutes::FlowRoutes(FlowRoutesConfig config, IdentityFlows& flows, ApiKeyStore& api_keys,
                        AccessKeyStore& access_keys)
-    : config_(std::move(config)), flows_(flows), api_keys_(api_keys), access_keys_(access_keys) {}
+    : config_(std::move(config)), flows_(flows), api_keys_(api_keys), access_keys_(access_keys),
+      demo_sessions_(config_.demo_sessions) {}
 
 FlowRoutes::Caller FlowRoutes::authenticate(const HttpRequest& req, ApiKeyScope required) {
     if (!config_.require_auth) return {"unauthenticated", false};
@@ -85,12 +118,13 @@ FlowRoutes::Caller FlowRoutes::authenticate(const HttpRequest& req, ApiKeyScope 
                                                       std::string(api_key_scope_name(identity->scope)) +
                                                       ") does not allow this action");
         }
-        return {identity->id, false};
+        bool admin = identity->scope == ApiKeyScope::ADMIN;
+        return {identity->id, false, admin, admin || identity->allow_policy_overrides};
     }
     if (authorization.starts_with("AWS4-HMAC-SHA256")) {
         // an access key can do everything through the Rekognition API already: it is an admin here too
         return {verify_sigv4(request_view(req), access_keys_.lookup(), std::chrono::system_clock::now()).access_key_id,
-                false};
+                false, true, true};
     }
     if (auto token = cookie(req, kDemoCookie); token && !config_.demo_collection.empty() &&
                                                demo_sessions_.valid(*token)) {
@@ -98,10 +132,19 @@ FlowRoutes::Caller FlowRoutes::authenticate(const HttpRequest& req, ApiKeyScope 
             throw Error(ErrorCode::ACCESS_DENIED, "the demo session may only register and verify");
         }
         // rate limits and audit by address: new sessions must not reset the per-client limit
-        return {"demo@" + req.remote_addr, true};
+        return {"demo@" + req.remote_addr, true, false, false};
     }
     throw Error(ErrorCode::MISSING_AUTHENTICATION,
                 "this action needs an API key (Authorization: Bearer ...) or a SigV4 signature");
+}
+
+Disclosure FlowRoutes::disclosure_for(const Caller& caller) {
+    if (caller.demo) return Disclosure::PUBLIC;
+    return caller.admin ? Disclosure::FULL : Disclosure::FLOW;
+}
+
+bool FlowRoutes::served_over_tls(const HttpRequest& req) const {
+    return req.tls || (config_.trust_forwarded_proto && iequals(req.header_value("X-Forwarded-Proto"), "https"));
 }
 
 void FlowRoutes::require_collection_access(const Caller& caller, const std::string& collection_id) const {
@@ -124,6 +167,7 @@ void FlowRoutes::add_action(Router& router, std::string method, std::string patt
     // bearer keys and the demo cookie are checked on the headers, before the body is read; SigV4
     // needs the body's hash, so its body limit applies first and the signature is checked after
     route.plan = [this, operation, scope, lane, max_body](const HttpRequest& req) {
+        refuse_foreign_origin(req);
         if (!req.header_value("Authorization").starts_with(kSigV4Algorithm)) authenticate(req, scope);
         return RoutePlan{lane, max_body, operation};
     };
@@ -150,7 +194,7 @@ void FlowRoutes::install(Router& router) {
         RegisterRequest request;
         request.collection_id = form.required("collectionId");
         require_collection_access(caller, request.collection_id);
-        request.external_id = form.required("externalId");
+        request.external_id = canonical_external_id(form.required("externalId"));
         const std::string& document = form.image("document");
         request.document = {reinterpret_cast<const uint8_t*>(document.data()), document.size()};
         if (auto index = form.optional("index")) {
@@ -162,10 +206,15 @@ void FlowRoutes::install(Router& router) {
         request.overrides.min_document_confidence = form.optional_number("minDocumentConfidence");
         request.overrides.max_existing_search_confidence = form.optional_number("maxExistingSearchConfidence");
         request.overrides.allow_expired = form.optional_bool("allowExpired");
+        // index=always stores faces the policy did not accept: a policy decision too
+        require_override_right(caller.may_override_policy,
+                               {request.overrides.min_document_confidence.has_value(),
+                                request.overrides.max_existing_search_confidence.has_value(),
+                                request.overrides.allow_expired.has_value(), request.index_always});
         request.client = caller.client;
         request.request_id = req.request_id;
         RegisterResult result = flows_.register_document(request);
-        return register_result_json(request, result, today());
+        return register_result_json(request, result, today(), disclosure_for(caller));
     });
 
     add_action(router, "POST", "/v1/verify", "v1.verify", ApiKeyScope::FLOWS, Lane::ANALYSIS,
@@ -175,31 +224,39 @@ void FlowRoutes::install(Router& router) {
         VerifyRequest request;
         request.collection_id = form.required("collectionId");
         require_collection_access(caller, request.collection_id);
-        request.external_id = form.required("externalId");
+        request.external_id = canonical_external_id(form.required("externalId"));
         const std::string& selfie = form.image("selfie");
         request.selfie = {reinterpret_cast<const uint8_t*>(selfie.data()), selfie.size()};
         request.overrides.min_confidence = form.optional_number("minConfidence");
         request.overrides.require_liveness = form.optional_bool("requireLiveness");
+        require_override_right(caller.may_override_policy, {request.overrides.min_confidence.has_value(),
+                                                            request.overrides.require_liveness.has_value()});
         request.client = caller.client;
         request.request_id = req.request_id;
         VerifyResult result = flows_.verify_selfie(request);
-        return verify_result_json(request, result);
+        return verify_result_json(request, result, disclosure_for(caller));
     });
 
     // the demo pages' session: no credentials needed, allows only the demo collection's flows
     Route demo;
     demo.method = "POST";
     demo.pattern = "/v1/demo/session";
-    demo.plan = [this](const HttpRequest&) { return RoutePlan{Lane::INLINE, config_.max_other_body, "v1.demo_session"}; };
-    demo.handle = [this](HttpRequest&, HttpResponse& res) {
+    demo.plan = [this](const HttpRequest& req) {
+        refuse_foreign_origin(req);
+        return RoutePlan{Lane::INLINE, config_.max_other_body, "v1.demo_session"};
+    };
+    demo.handle = [this](HttpRequest& req, HttpResponse& res) {
         res.operation = "v1.demo_session";
         if (config_.demo_collection.empty()) {
             throw Error(ErrorCode::RESOURCE_NOT_FOUND, "the demo is disabled on this server");
         }
-        std::string token = demo_sessions_.create();
+        res.client = "demo@" + req.remote_addr;
+        std::string token = demo_sessions_.create(req.remote_addr);
+        // Secure whenever the page came over TLS (here or at a proxy that says so)
         res.set_header("Set-Cookie", std::string(kDemoCookie) + "=" + token +
                                          "; Path=/v1; HttpOnly; SameSite=Strict; Max-Age=" +
-                                         std::to_string(demo_sessions_.lifetime().count()));
+                                         std::to_string(demo_sessions_.lifetime().count()) +
+                                         (served_over_tls(req) ? "; Secure" : ""));
         res.set_header("Cache-Control", "no-store");
         res.set_content(nlohmann::json{{"collectionId", config_.demo_collection},
                                        {"expiresIn", demo_sessions_.lifetime().count()}}

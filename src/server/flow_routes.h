@@ -8,6 +8,7 @@
 #include "auth/access_keys.h"
 #include "auth/api_keys.h"
 #include "server/demo_sessions.h"
+#include "protocol/flow_json.h"
 #include "server/router.h"
 #include "service/identity_flows.h"
 
@@ -24,6 +25,8 @@ struct FlowRoutesConfig {
     std::string demo_collection = "demo"; // empty: no demo sessions
     size_t max_image_body = 8 * 1024 * 1024; // register and verify: a 5 MB image, base64 in JSON
     size_t max_other_body = 64 * 1024;       // every other /v1 request
+    bool trust_forwarded_proto = false;      // X-Forwarded-Proto: https from a TLS proxy makes the cookie Secure
+    DemoSessionLimits demo_sessions;
 };
 
 class FlowRoutes {
@@ -37,6 +40,8 @@ class FlowRoutes {
     struct Caller {
         std::string client;   // API key id, access key id, or "demo@<address>"
         bool demo = false;    // may only register and verify on the demo collection
+        bool admin = false;   // an admin API key or an access key: may see who a face belongs to
+        bool may_override_policy = false; // admin, or an API key created with --allow-policy-overrides
     };
     Caller authenticate(const HttpRequest& request, ApiKeyScope required);
     // adds a route whose handler authenticates with `scope`, runs `body` and renders its JSON
@@ -44,6 +49,8 @@ class FlowRoutes {
     void add_action(Router& router, std::string method, std::string pattern, std::string operation, ApiKeyScope scope,
                     Lane lane, Action body);
     void require_collection_access(const Caller& caller, const std::string& collection_id) const;
+    static Disclosure disclosure_for(const Caller& caller);
+    bool served_over_tls(const HttpRequest& request) const;
 
     FlowRoutesConfig config_;
     IdentityFlows& flows_;

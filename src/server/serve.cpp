@@ -2,13 +2,17 @@
 #include "server/serve.h"
 
 #include "auth/access_keys.h"
+#include "auth/api_keys.h"
 #include "common/error.h"
+#include "protocol/error_mapping.h"
+#include "protocol/rekognition_json.h"
 #include "document/document_analyzer.h"
 #include "server/flow_routes.h"
 #include "server/web_routes.h"
 #include "service/identity_flows.h"
 #include "store/sqlite_store.h"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -25,9 +29,34 @@ namespace {
 constexpr std::chrono::minutes kHousekeepingEvery{10};
 constexpr size_t kBudgetPerWorker = size_t(512) << 20;
 
-// /healthz (inline: never waits behind analyses) and /metrics (the store lane: it reads the indexes)
+// /metrics tells how busy the service is and names its collections: for operators only
+void require_metrics_access(const HttpRequest& req, const std::string& metrics_key, ApiKeyStore& api_keys) {
+    auto token = bearer_token_of(req.header_value("Authorization"));
+    if (!token) throw Error(ErrorCode::MISSING_AUTHENTICATION, "/metrics needs Authorization: Bearer <metrics key or admin API key>");
+    if (!metrics_key.empty() && token->size() == metrics_key.size() &&
+        CRYPTO_memcmp(token->data(), metrics_key.data(), metrics_key.size()) == 0) {
+        return;
+    }
+    auto identity = api_keys.authenticate(*token);
+    if (!identity) throw Error(ErrorCode::UNRECOGNIZED_CLIENT, "the key is not valid");
+    if (identity->scope != ApiKeyScope::ADMIN) throw Error(ErrorCode::ACCESS_DENIED, "/metrics needs an admin key");
+}
+
+void render_ops_error(const std::exception_ptr& error, HttpResponse& res) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Error& e) {
+        res.status = flow_wire_error(e.code()).http_status;
+        res.set_content(error_json(e).dump(), "application/json");
+    } catch (const std::exception&) {
+        res.status = 500;
+        res.set_content(error_json(Error(ErrorCode::INTERNAL, "internal error")).dump(), "application/json");
+    }
+}
+
+// /healthz and /metrics, both inline: they never wait behind analyses
 void install_ops_routes(Router& router, FaceCollections& service, Metrics& metrics, const HttpEdge*& edge,
-                        const MemoryBudget& budget) {
+                        const MemoryBudget& budget, const std::string& metrics_key, ApiKeyStore& api_keys) {
     Route health;
     health.method = "GET";
     health.pattern = "/healthz";
@@ -40,7 +69,11 @@ void install_ops_routes(Router& router, FaceCollections& service, Metrics& metri
     Route scrape;
     scrape.method = "GET";
     scrape.pattern = "/metrics";
-    scrape.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, 0, "metrics"}; };
+    scrape.plan = [&metrics_key, &api_keys](const HttpRequest& req) {
+        require_metrics_access(req, metrics_key, api_keys);
+        return RoutePlan{Lane::INLINE, 0, "metrics"};
+    };
+    scrape.render_error = render_ops_error;
     scrape.handle = [&service, &metrics, &edge, &budget](HttpRequest&, HttpResponse& res) {
         std::vector<Metrics::Sample> samples;
         if (edge) {
@@ -128,7 +161,7 @@ int serve(const ServeOptions& options) {
     rekognition.install(router);
     flow_routes.install(router);
     install_web_routes(router);
-    install_ops_routes(router, service, metrics, edge_view, budget);
+    install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys);
 
     // the analysis lane has exactly the engine's workers: decoding and analysis never outnumber them
     HttpEdgeConfig edge_config = options.edge;

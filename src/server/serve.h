@@ -23,6 +23,8 @@ struct ServeOptions {
     size_t approximate_from = default_collection_index_config().approximate_from;
     FlowPolicy policy;        // register/verify decisions and verify rate limits
     FlowRoutesConfig flows;   // the demo collection of the web pages
+    // GET /metrics needs `Authorization: Bearer <this>` or an admin API key; empty: an admin API key only
+    std::string metrics_key;
 };
 
 // `facegate serve`: opens the store under data_dir (creating it), makes a first access key when

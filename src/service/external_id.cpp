@@ -4,6 +4,11 @@
 #include "common/error.h"
 #include "common/sha256.h"
 
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
 namespace facegate {
 
 namespace {
@@ -51,6 +56,23 @@ void check_text(std::string_view text) {
     }
 }
 
+// invisible format characters (Unicode category Cf: bidirectional controls such as U+202E, zero-width
+// spaces and joiners U+200B-U+200D, U+2060, U+FEFF, the soft hyphen...) make two identifiers that look
+// the same on screen different strings: refused rather than silently removed, so nobody is surprised
+void refuse_invisible(std::string_view text) {
+    auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    utf8proc_ssize_t at = 0, size = utf8proc_ssize_t(text.size());
+    while (at < size) {
+        utf8proc_int32_t cp = 0;
+        utf8proc_ssize_t n = utf8proc_iterate(bytes + at, size - at, &cp);
+        if (n <= 0) invalid("must be valid UTF-8");
+        if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CF) {
+            invalid("must not hold invisible formatting characters (bidirectional controls, zero-width characters)");
+        }
+        at += n;
+    }
+}
+
 std::string alias_for(std::string_view external_id) { return std::string(kAliasPrefix) + sha256_hex(external_id); }
 
 } // namespace
@@ -71,10 +93,22 @@ std::string external_id_prefix(std::string_view text) {
     return out;
 }
 
-EncodedExternalId encode_external_id(std::string_view external_id) {
+std::string canonical_external_id(std::string_view external_id) {
     if (external_id.empty()) invalid("must not be empty");
     if (external_id.size() > kMaxExternalIdBytes) invalid("must be at most 255 bytes of UTF-8");
     check_text(external_id);
+    refuse_invisible(external_id);
+    std::string text(external_id); // utf8proc wants a NUL-terminated string
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> nfc(
+        utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(text.c_str())), &std::free);
+    if (!nfc) invalid("must be valid UTF-8");
+    std::string out(reinterpret_cast<const char*>(nfc.get()));
+    if (out.size() > kMaxExternalIdBytes) invalid("must be at most 255 bytes of UTF-8 (after NFC normalisation)");
+    return out;
+}
+
+EncodedExternalId encode_external_id(std::string_view given) {
+    const std::string external_id = canonical_external_id(given);
     std::string out = external_id_prefix(external_id);
     if (out.size() <= kMaxExternalImageId) return {std::move(out), false};
     return {alias_for(external_id), true};

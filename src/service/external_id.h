@@ -23,7 +23,14 @@ struct EncodedExternalId {
     bool is_alias = false; // the store must remember alias -> identifier
 };
 
-// throws Error(INVALID_PARAMETER) for an empty or over-long identifier, invalid UTF-8 or control characters
+// the identifier people mean: NFC-normalised (an "é" typed as one code point or as "e" + a combining
+// accent is the same identifier). throws Error(INVALID_PARAMETER) for an empty or over-long identifier,
+// invalid UTF-8, control characters, and invisible formatting characters (Unicode category Cf:
+// bidirectional controls such as U+202E, zero-width characters such as U+200B), which would make two
+// identifiers that look the same differ
+std::string canonical_external_id(std::string_view external_id);
+
+// the ExternalImageId of the canonical identifier; throws as canonical_external_id
 EncodedExternalId encode_external_id(std::string_view external_id);
 
 // the identifier behind an escaped ExternalImageId; nullopt for an alias (ask the store) and for

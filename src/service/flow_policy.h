@@ -21,10 +21,13 @@ struct VerifyPolicy {
     bool require_liveness = true;                  // a selfie that reads as a print or a screen is rejected
 };
 
-// how often one external ID, and one client, may verify: nobody tries faces against an account without limit
+// how often one external ID, and one client, may verify or register: nobody tries faces against an
+// account, or looks faces up through sign-up, without limit
 struct VerifyRateLimits {
     int per_external_id = 10;
     int per_client = 60;
+    int register_per_external_id = 5;
+    int register_per_client = 30;
     std::chrono::seconds window{60};
 };
 

@@ -26,11 +26,36 @@ IdentityFlows::IdentityFlows(FaceCollections& collections, const DocumentAnalyze
                              Clock clock)
     : collections_(collections), analyzer_(analyzer), policy_(policy), clock_(std::move(clock)),
       per_external_id_(RateLimit{uint32_t(std::max(0, policy.rate_limits.per_external_id)), policy.rate_limits.window}),
-      per_client_(RateLimit{uint32_t(std::max(0, policy.rate_limits.per_client)), policy.rate_limits.window}) {}
+      per_client_(RateLimit{uint32_t(std::max(0, policy.rate_limits.per_client)), policy.rate_limits.window}),
+      register_per_external_id_(
+          RateLimit{uint32_t(std::max(0, policy.rate_limits.register_per_external_id)), policy.rate_limits.window}),
+      register_per_client_(
+          RateLimit{uint32_t(std::max(0, policy.rate_limits.register_per_client)), policy.rate_limits.window}) {}
+
+void IdentityFlows::enforce_rate_limits(const std::string& action, RateLimiter& per_client, RateLimiter& per_external_id,
+                                        const std::string& collection_id, const std::string& stored,
+                                        const std::string& client, const std::string& request_id) {
+    // every attempt counts, whatever its outcome: the limits bound guessing, not only successes.
+    // the client first: a client already throttled must not use up the external ID's budget
+    for (RateLimiter* limiter : {&per_client, &per_external_id}) {
+        const std::string key = limiter == &per_external_id ? collection_id + '\n' + stored : client;
+        RateDecision decision = limiter->check(key);
+        if (!decision.allowed) {
+            record(action, collection_id, stored, client, R"({"decision":"throttled","reasons":["RATE_LIMITED"]})",
+                   request_id);
+            throw RateLimitExceeded(limiter == &per_external_id
+                                        ? "too many " + action + " attempts for this externalId; retry later"
+                                        : "too many " + action + " attempts from this client; retry later",
+                                    int(decision.retry_after.count()));
+        }
+    }
+}
 
 std::string IdentityFlows::stored_id(const std::string& external_id) {
     auto encoded = encode_external_id(external_id);
-    if (encoded.is_alias) collections_.store().put_external_id_alias(encoded.external_image_id, external_id);
+    if (encoded.is_alias) {
+        collections_.store().put_external_id_alias(encoded.external_image_id, canonical_external_id(external_id));
+    }
     return encoded.external_image_id;
 }
 

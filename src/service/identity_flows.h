@@ -163,13 +163,19 @@ class IdentityFlows {
     std::string shown_id(const std::string& external_image_id);     // decodes, asking the store for aliases
     void record(const std::string& action, const std::string& collection_id, const std::string& external_image_id,
                 const std::string& client, const std::string& details, const std::string& request_id);
+    // throws RateLimitExceeded (and audits the refusal) when the client or the external ID is over its limit
+    void enforce_rate_limits(const std::string& action, RateLimiter& per_client, RateLimiter& per_external_id,
+                             const std::string& collection_id, const std::string& stored, const std::string& client,
+                             const std::string& request_id);
 
     FaceCollections& collections_;
     const DocumentAnalyzer& analyzer_;
     FlowPolicy policy_;
     Clock clock_;
-    RateLimiter per_external_id_;
+    RateLimiter per_external_id_; // verify
     RateLimiter per_client_;
+    RateLimiter register_per_external_id_;
+    RateLimiter register_per_client_;
 };
 
 } // namespace facegate

@@ -47,6 +47,8 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
     const EncodedExternalId encoded = encode_external_id(request.external_id);
     RegisterResult result;
     result.policy = apply_overrides(policy_.registration, request.overrides);
+    enforce_rate_limits("register", register_per_client_, register_per_external_id_, request.collection_id,
+                        encoded.external_image_id, request.client, request.request_id);
 
     result.document = analyzer_.analyze(request.document, today(clock_()));
     result.document_confidence = result.document.document_confidence;
@@ -54,7 +56,9 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
     const std::optional<FaceAnalysis>& portrait = result.document.portrait;
 
     const bool collection_exists = collections_.store().get_collection(request.collection_id).has_value();
-    if (portrait && collection_exists) {
+    // only an identity document is searched for: a plain photo must not be a way to look faces up
+    const bool is_document = result.document_confidence >= result.policy.min_document_confidence;
+    if (portrait && collection_exists && is_document) {
         // the best face under another external ID: a face already registered by someone else
         for (const auto& match : collections_.search_embedding(request.collection_id, portrait->embedding, 0,
                                                                kDuplicateCandidates)) {
@@ -96,7 +100,8 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
             }
         }
         if (encoded.is_alias) {
-            collections_.store().put_external_id_alias(encoded.external_image_id, request.external_id);
+            collections_.store().put_external_id_alias(encoded.external_image_id,
+                                                       canonical_external_id(request.external_id));
         }
         std::string digest = sha256_hex({reinterpret_cast<const char*>(request.document.data()), request.document.size()});
         FaceRecord face = collections_.add_analyzed_face(request.collection_id, encoded.external_image_id, *portrait,

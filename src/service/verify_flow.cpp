@@ -67,19 +67,8 @@ VerifyResult IdentityFlows::verify_selfie(const VerifyRequest& request) {
         throw Error(ErrorCode::RESOURCE_NOT_FOUND, "The collection id: " + request.collection_id + " does not exist");
     }
 
-    // every attempt counts, whatever its outcome: the limits bound guessing, not only successes.
-    // the client first: a client already throttled must not use up the external ID's budget
-    for (auto* limiter : {&per_client_, &per_external_id_}) {
-        const std::string key = limiter == &per_external_id_ ? request.collection_id + '\n' + stored : request.client;
-        RateDecision decision = limiter->check(key);
-        if (!decision.allowed) {
-            record("verify", request.collection_id, stored, request.client,
-                   R"({"decision":"throttled","reasons":["RATE_LIMITED"]})", request.request_id);
-            throw RateLimitExceeded(limiter == &per_external_id_ ? "too many verifications for this externalId; retry later"
-                                                                 : "too many verifications from this client; retry later",
-                                    int(decision.retry_after.count()));
-        }
-    }
+    enforce_rate_limits("verify", per_client_, per_external_id_, request.collection_id, stored, request.client,
+                        request.request_id);
 
     AnalyzeOptions options;
     options.max_faces = 3;

@@ -327,9 +327,35 @@ TokenEntry Store::remember(std::string_view operation, std::string_view token, s
     return do_remember(operation, token, request_hash, response);
 }
 
-std::int64_t Store::append_audit(const AuditEvent& event) {
-    if (event.operation.empty()) invalid("an audit event needs an operation");
-    if (event.outcome.empty()) invalid("an audit event needs an outcome");
+namespace {
+
+// audit rows hold what a client sent (ids of refused requests too): each field is capped at the service
+// model's limit, so a refusal never buys free storage. a cut value ends in "..." (cut on a UTF-8 boundary)
+void cap_audit_field(std::string& value, std::size_t limit) {
+    if (value.size() <= limit) return;
+    std::size_t cut = limit - 3;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
+    value.resize(cut);
+    value += "...";
+}
+
+} // namespace
+
+std::int64_t Store::append_audit(const AuditEvent& given) {
+    if (given.operation.empty()) invalid("an audit event needs an operation");
+    if (given.outcome.empty()) invalid("an audit event needs an outcome");
+    constexpr std::size_t kMaxFaceIds = 4096; // DeleteFaces' limit
+    AuditEvent event = given;
+    cap_audit_field(event.operation, 64);
+    cap_audit_field(event.collection_id, 255);
+    if (event.external_image_id) cap_audit_field(*event.external_image_id, 255);
+    if (event.user_id) cap_audit_field(*event.user_id, 128);
+    if (event.face_ids.size() > kMaxFaceIds) event.face_ids.resize(kMaxFaceIds);
+    for (auto& id : event.face_ids) cap_audit_field(id, 36);
+    cap_audit_field(event.outcome, 64);
+    cap_audit_field(event.caller_key_id, 128);
+    cap_audit_field(event.details, 4096);
+    cap_audit_field(event.request_id, 64);
     return do_append_audit(event);
 }
 

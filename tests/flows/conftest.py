@@ -16,8 +16,8 @@ from server_process import FACEGATE, PROJECT, SAMPLES, Server  # noqa: E402
 MAKE_ID_DOCUMENT = os.environ.get("MAKE_ID_DOCUMENT_BIN", os.path.join(PROJECT, "build", "bin", "make_id_document"))
 
 
-def api_key(data_dir, scope):
-    out = subprocess.run([FACEGATE, "keys", "create", "--kind", "api", "--scope", scope, "--data", data_dir],
+def api_key(data_dir, scope, *extra):
+    out = subprocess.run([FACEGATE, "keys", "create", "--kind", "api", "--scope", scope, "--data", data_dir, *extra],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)["apiKey"]
 
@@ -108,14 +108,19 @@ class FlowClient:
 def server(workdir):
     data = os.path.join(str(workdir), "data")
     os.makedirs(data)
-    srv = Server(data, extra_args=("--verify-limit-per-id", "1000", "--verify-limit-per-client", "1000"))
+    srv = Server(data, extra_args=("--verify-limit-per-id", "1000", "--verify-limit-per-client", "1000",
+                                   "--register-limit-per-id", "1000", "--register-limit-per-client", "1000"))
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="session")
 def keys(server):
-    return {"admin": api_key(server.data_dir, "admin"), "flows": api_key(server.data_dir, "flows")}
+    # "flows": an integrator's key allowed to set its own thresholds (most tests turn liveness off for
+    # selfies cut from photos); "plain": a flows key as created by default, which may not
+    return {"admin": api_key(server.data_dir, "admin"),
+            "flows": api_key(server.data_dir, "flows", "--allow-policy-overrides"),
+            "plain": api_key(server.data_dir, "flows")}
 
 
 @pytest.fixture(scope="session")
