@@ -5,11 +5,13 @@
 #include "common/error.h"
 #include "core/face_engine.h"
 #include "core/model_files.h"
+#include "store/kek_source.h"
 #include "store/sqlite_store.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -22,6 +24,12 @@ int main(int argc, char** argv) {
     facegate::SqliteStoreOptions options;
     options.data_dir = argv[1];
     options.synchronous_full = false; // a bulk load: a crash here only means loading again
+    // the embeddings are sealed as facegate's commands seal them: FACEGATE_KEK, else DATA/kek (made when new)
+    facegate::KekOptions kek;
+    if (const char* text = std::getenv("FACEGATE_KEK")) kek.text = text;
+    facegate::KekCallbacks callbacks = facegate::kek_callbacks(kek, options.data_dir);
+    options.kek_source = callbacks.source;
+    options.create_kek = callbacks.create;
     facegate::SqliteStore store(options);
     std::string collection = argv[2];
     size_t n = std::stoul(argv[3]);

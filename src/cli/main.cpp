@@ -13,11 +13,14 @@
 #include "service/compare_faces.h"
 #include "service/face_collections.h"
 #include "service/identity_flows.h"
+#include "store/kek_source.h"
 #include "store/sqlite_store.h"
 
 #include <CLI/CLI.hpp>
 #include <openssl/evp.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <vector>
@@ -58,13 +61,25 @@ void split_listen(const std::string& listen, facegate::HttpEdgeConfig& http) {
     if (http.port < 0 || http.port > 65535) throw Error(ErrorCode::INVALID_PARAMETER, "port out of range");
 }
 
+// the store of a data directory, its face templates sealed under the configured KEK (store/kek_source.h);
+// with may_create_kek, a new data directory gets DATA/kek
+facegate::SqliteStoreOptions store_options(const std::string& data_dir, const facegate::KekOptions& kek,
+                                           bool may_create_kek = true) {
+    facegate::SqliteStoreOptions options;
+    options.data_dir = data_dir;
+    facegate::KekCallbacks callbacks = facegate::kek_callbacks(kek, data_dir);
+    options.kek_source = callbacks.source;
+    if (may_create_kek) options.create_kek = callbacks.create;
+    return options;
+}
+
 // a store, engine and service on a data directory, for the collection commands
 struct LocalService {
     facegate::SqliteStore store;
     facegate::FaceEngine engine;
     facegate::FaceCollections service;
-    LocalService(const std::string& data_dir, const facegate::EngineConfig& config)
-        : store(facegate::SqliteStoreOptions{.data_dir = data_dir}), engine(config), service(store, engine) {}
+    LocalService(const facegate::SqliteStoreOptions& options, const facegate::EngineConfig& config)
+        : store(options), engine(config), service(store, engine) {}
 };
 
 } // namespace
@@ -224,6 +239,17 @@ int main(int argc, char** argv) {
     auto* keys_revoke = keys->add_subcommand("revoke", "revoke a key");
     std::string revoke_id;
     keys_revoke->add_option("KEY_ID", revoke_id, "an access key id, or an API key id (fgk_...)")->required();
+    // templates at rest (docs/security.md): the KEK and the data key
+    auto* keys_rotate_kek = keys->add_subcommand("rotate-kek", "re-wrap the face templates' data key with a new "
+                                                               "key-encryption key (the old one from --kek-file...)");
+    std::string new_kek_file;
+    keys_rotate_kek->add_option("--new-kek-file", new_kek_file, "file with the new KEK (64 hex digits)")->required();
+    auto* keys_rotate_data_key = keys->add_subcommand(
+        "rotate-data-key", "make a new data key and re-seal every face template with it (resumable; safe beside a "
+                           "running server)");
+    size_t reseal_batch = 512;
+    keys_rotate_data_key->add_option("--batch", reseal_batch, "templates re-sealed per write transaction")
+        ->capture_default_str();
 
     auto* collection = app.add_subcommand("collection", "face collections in a data directory");
     collection->require_subcommand(1);
@@ -251,6 +277,17 @@ int main(int argc, char** argv) {
     search->add_option("--max-faces", max_faces, "MaxFaces")->capture_default_str();
     search->add_option("IMAGE", search_image)->required();
 
+    // every command that opens the store: where the key-encryption key of the face templates is
+    facegate::KekOptions kek_options;
+    for (auto* command : {serve, register_command, verify_command, keys, collection, index, search}) {
+        command->add_option("--kek-file", kek_options.file, "file holding the key-encryption key of the face "
+                                                            "templates, 64 hex digits (default: DATA/kek)")
+            ->envname("FACEGATE_KEK_FILE");
+        command->add_option("--kek-command", kek_options.command,
+                            "command whose output is the key-encryption key (a KMS or vault client)")
+            ->envname("FACEGATE_KEK_COMMAND");
+    }
+
     // options of a command may follow its subcommand (`facegate keys create --data DIR`)
     for (auto* command : {keys, collection}) {
         for (auto* sub : command->get_subcommands({})) sub->fallthrough();
@@ -261,12 +298,47 @@ int main(int argc, char** argv) {
         config.model_dir = model_dir;
         nlohmann::json out;
         policy.rate_limits.window = std::chrono::seconds(window_seconds);
+        if (const char* kek_text = std::getenv("FACEGATE_KEK")) kek_options.text = kek_text;
         if (*serve) {
+            serve_options.kek = kek_options;
             split_listen(listen, serve_options.edge);
             serve_options.memory_budget = memory_budget_mb << 20;
             serve_options.data_dir = data_dir;
             serve_options.engine = config;
             return facegate::serve(serve_options);
+        }
+        if (*keys && (*keys_rotate_kek || *keys_rotate_data_key)) {
+            facegate::SqliteStore store(store_options(data_dir, kek_options, false));
+            nlohmann::ordered_json result;
+            if (*keys_rotate_kek) {
+                const std::string previous = store.template_key_status().kek_id;
+                std::optional<facegate::Kek> next = facegate::load_kek({.file = new_kek_file}, data_dir);
+                store.rotate_kek(*next);
+                result = {{"kekId", next->id}, {"previousKekId", previous}};
+                std::cerr << "facegate: the data keys are now wrapped by the KEK in " << new_kek_file
+                          << ": start facegate with --kek-file " << new_kek_file
+                          << " (or put that KEK where --kek-file or --kek-command finds it); the old KEK no longer "
+                             "opens the store\n";
+            } else {
+                const auto started = std::chrono::steady_clock::now();
+                auto said = started;
+                facegate::DataKeyRotation rotation =
+                    store.rotate_data_key(reseal_batch, [&](std::uint64_t done, std::uint64_t left) {
+                        if (std::chrono::steady_clock::now() - said < std::chrono::seconds(2)) return;
+                        said = std::chrono::steady_clock::now();
+                        std::cerr << "facegate: re-sealed " << done << " face templates, " << left << " to go\n";
+                    });
+                result = {{"dataKeyVersion", rotation.version},
+                          {"resumed", rotation.resumed},
+                          {"resealed", rotation.resealed},
+                          {"retiredDataKeys", rotation.retired},
+                          {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+            }
+            facegate::TemplateKeyStatus status = store.template_key_status();
+            result["dataKeys"] = status.versions;
+            result["pending"] = status.pending;
+            std::cout << result.dump(2) << '\n';
+            return 0;
         }
         if (*keys) {
             if (*keys_create) {
@@ -278,7 +350,7 @@ int main(int argc, char** argv) {
         }
         config.workers = 1;
         if (*register_command || *verify_command) {
-            LocalService local(data_dir, config);
+            LocalService local(store_options(data_dir, kek_options), config);
             facegate::DocumentAnalyzer analyzer(local.engine);
             facegate::IdentityFlows flows(local.service, analyzer, policy);
             auto image = read_image_file(flow_image, config.decode.max_bytes);
@@ -294,7 +366,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*collection || *index || *search) {
-            LocalService local(data_dir, config);
+            LocalService local(store_options(data_dir, kek_options), config);
             if (*collection_create) {
                 out = facegate::handle_rekognition_operation(local.service, "CreateCollection", {{"CollectionId", collection_id}});
             } else if (*collection_list) {

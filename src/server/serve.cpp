@@ -31,7 +31,9 @@ constexpr size_t kBudgetPerWorker = size_t(512) << 20;
 
 // /metrics tells how busy the service is and names its collections: for operators only
 void require_metrics_access(const HttpRequest& req, const std::string& metrics_key, ApiKeyStore& api_keys) {
-    auto token = bearer_token_of(req.header_value("Authorization"));
+    // header_value returns a copy: keep it alive while the token (a view into it) is read
+    std::string authorization = req.header_value("Authorization");
+    auto token = bearer_token_of(authorization);
     if (!token) throw Error(ErrorCode::MISSING_AUTHENTICATION, "/metrics needs Authorization: Bearer <metrics key or admin API key>");
     if (!metrics_key.empty() && token->size() == metrics_key.size() &&
         CRYPTO_memcmp(token->data(), metrics_key.data(), metrics_key.size()) == 0) {
@@ -107,6 +109,10 @@ int serve(const ServeOptions& options) {
     std::filesystem::create_directories(options.data_dir);
     SqliteStoreOptions store_options;
     store_options.data_dir = options.data_dir;
+    // templates at rest: refuses to start without the KEK of sealed data, or with a wrong one
+    KekCallbacks kek = kek_callbacks(options.kek, options.data_dir);
+    store_options.kek_source = kek.source;
+    store_options.create_kek = kek.create;
     SqliteStore store(store_options);
 
     auto env_key = access_key_from_env();

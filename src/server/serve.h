@@ -7,6 +7,7 @@
 #include "server/rekognition_routes.h"
 #include "service/face_collections.h"
 #include "service/flow_policy.h"
+#include "store/kek_source.h"
 
 #include <filesystem>
 
@@ -25,6 +26,8 @@ struct ServeOptions {
     FlowRoutesConfig flows;   // the demo collection of the web pages
     // GET /metrics needs `Authorization: Bearer <this>` or an admin API key; empty: an admin API key only
     std::string metrics_key;
+    // the key-encryption key of the templates at rest (store/kek_source.h); none: DATA/kek, made on first start
+    KekOptions kek;
 };
 
 // `facegate serve`: opens the store under data_dir (creating it), makes a first access key when

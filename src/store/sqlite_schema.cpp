@@ -130,8 +130,28 @@ constexpr const char* kVersion3 = R"sql(
 ALTER TABLE audit_events ADD COLUMN request_id TEXT;
 )sql";
 
+// Version 4: templates at rest (store/template_sealer.h, docs/security.md). face_embeddings.embedding
+// holds sealed blobs; key_version names the data key that sealed each (the blob's header says the same,
+// bound by its tag); template_keys holds the data keys, wrapped by the KEK. Rows of an older database
+// get key_version 0 (plain) and, when there are any, the version 0 marker that lets them be read until the
+// store, opened with a KEK, has sealed them (the same batches as `facegate keys rotate-data-key`).
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE template_keys (
+  version    INTEGER PRIMARY KEY CHECK (version >= 0),
+  kek_id     TEXT NOT NULL,
+  wrapped    BLOB NOT NULL,
+  active     INTEGER NOT NULL CHECK (active IN (0, 1)),
+  created_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX template_keys_one_active ON template_keys(active) WHERE active = 1;
+ALTER TABLE face_embeddings ADD COLUMN key_version INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX face_embeddings_by_key_version ON face_embeddings(key_version);
+INSERT INTO template_keys(version, kek_id, wrapped, active, created_ms)
+  SELECT 0, '', x'', 0, 0 WHERE EXISTS (SELECT 1 FROM face_embeddings);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

@@ -313,6 +313,34 @@ void rollback(Connection& c, bool& discard) {
     if (c.in_transaction()) discard = true;
 }
 
+//
+// templates at rest
+//
+
+std::vector<DataKeyRecord> load_data_keys(Connection& c) {
+    std::vector<DataKeyRecord> keys;
+    Statement st = c.prepare("SELECT version, kek_id, wrapped, active, created_ms FROM template_keys ORDER BY version");
+    while (st.step())
+        keys.push_back(DataKeyRecord{static_cast<std::uint32_t>(st.integer(0)), st.text(1), std::string(st.blob(2)),
+                                     st.integer(3) != 0, st.integer(4)});
+    return keys;
+}
+
+// the version of the key new embeddings are sealed with (0: none yet)
+std::uint32_t active_key_version(Connection& c) {
+    return static_cast<std::uint32_t>(
+        c.query_integer("SELECT coalesce((SELECT version FROM template_keys WHERE active = 1), 0)"));
+}
+
+bool same_keys(const std::vector<DataKeyRecord>& a, const std::vector<DataKeyRecord>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].version != b[i].version || a[i].kek_id != b[i].kek_id || a[i].wrapped != b[i].wrapped ||
+            a[i].active != b[i].active)
+            return false;
+    return true;
+}
+
 } // namespace
 
 //
@@ -353,9 +381,11 @@ auto SqliteStore::write(Work&& work) {
         if constexpr (std::is_void_v<std::invoke_result_t<Work&, Connection&>>) {
             work(c);
             c.exec("COMMIT");
+            if (scrub_pending_.load(std::memory_order_relaxed)) checkpoint(c);
         } else {
             auto result = work(c);
             c.exec("COMMIT"); // durable when this returns (WAL, synchronous FULL or NORMAL: see the header)
+            if (scrub_pending_.load(std::memory_order_relaxed)) checkpoint(c); // an erasure's, held up earlier
             return result;
         }
     } catch (...) {
@@ -400,6 +430,8 @@ SqliteStore::SqliteStore(SqliteStoreOptions options) : options_(std::move(option
     sqlite_schema::migrate(*first);
     pool_ = std::make_unique<Pool>(options_.max_connections, [this] { return open_connection(false); });
     pool_->adopt(std::move(first));
+    // the data keys: a missing or wrong KEK is refused here, before anything is written
+    open_templates(options_.kek_source, options_.create_kek);
 }
 
 SqliteStore::~SqliteStore() = default;
@@ -417,7 +449,22 @@ std::unique_ptr<Connection> SqliteStore::open_connection(bool create) const {
         throw Error(ErrorCode::STORE_UNAVAILABLE, "store: the database cannot use WAL journaling (mode " + mode + ")");
     c->exec(options_.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     c->exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; PRAGMA journal_size_limit = 67108864");
+    // erased and replaced content (sealed templates, wrapped keys) is zeroed in the pages, not left in free space
+    c->exec("PRAGMA secure_delete = ON");
     return c;
+}
+
+// the checkpoint after an erasure: copies the WAL into the database file and truncates it, so erased
+// bytes are left in neither. Best effort: when readers hold it up (busy_timeout), it is retried after
+// the next write and by prune(). The caller holds write_mutex_ and `c` outside a transaction.
+void SqliteStore::checkpoint(Connection& c) {
+    try {
+        Statement st = c.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+        const bool done = st.step() && st.integer(0) == 0;
+        scrub_pending_.store(!done, std::memory_order_relaxed);
+    } catch (const Error&) {
+        scrub_pending_.store(true, std::memory_order_relaxed);
+    }
 }
 
 int SqliteStore::schema_version() {
@@ -471,6 +518,7 @@ void SqliteStore::do_delete_collection(std::string_view collection_id) {
         c.prepare("DELETE FROM collections WHERE collection_key = ?1").bind(1, key).run();
         record_change(c, collection_id, FaceChangeKind::COLLECTION_DELETED, 0, "", now_ms());
     });
+    do_scrub(); // an erasure: its sealed embeddings leave the WAL too
 }
 
 CollectionDescription SqliteStore::do_describe_collection(std::string_view collection_id) {
@@ -542,23 +590,24 @@ std::optional<FaceRecord> select_face(Connection& c, std::int64_t collection_key
     return read_face(st);
 }
 
-std::vector<float> select_embedding(Connection& c, std::int64_t row_id) {
-    Statement st = c.prepare("SELECT embedding FROM face_embeddings WHERE row_id = ?1");
+// the stored (sealed) embedding of a face and the version of its data key
+std::pair<std::uint32_t, std::string> select_embedding(Connection& c, std::int64_t row_id) {
+    Statement st = c.prepare("SELECT key_version, embedding FROM face_embeddings WHERE row_id = ?1");
     st.bind(1, row_id);
     if (!st.step()) throw Error(ErrorCode::INTERNAL, "store: a face has no embedding");
-    std::string_view blob = st.blob(0);
-    return decode_embedding(blob.data(), blob.size());
+    return {static_cast<std::uint32_t>(st.integer(0)), std::string(st.blob(1))};
 }
 
 } // namespace
 
 AddFacesResult SqliteStore::do_add_faces(std::string_view collection_id, const NewImageFaces& image,
                                          const TokenRecord<AddFacesResult>* token) {
-    // UUIDs and the embedding blobs are prepared before taking the write lock
-    std::vector<std::string> face_ids, blobs;
+    // UUIDs and the sealed embeddings are prepared before taking the write lock
+    std::vector<std::string> face_ids;
+    std::vector<SealedEmbedding> sealed;
     for (const NewFace& face : image.faces) {
         face_ids.push_back(new_uuid());
-        blobs.push_back(encode_embedding(face.embedding));
+        sealed.push_back(seal_embedding(collection_id, face_ids.back(), face.embedding));
     }
     const std::string image_id = new_uuid();
 
@@ -566,6 +615,17 @@ AddFacesResult SqliteStore::do_add_faces(std::string_view collection_id, const N
         const std::int64_t now = now_ms();
         const std::int64_t key = require_collection(c, collection_id).key;
         check_token(c, operation::kIndexFaces, token, now);
+        // another process may have made a newer data key (a rotation): seal with the one active now, so
+        // that no blob is sealed with a key the rotation is about to retire
+        const std::uint32_t active = active_key_version(c);
+        for (int pass = 0; std::any_of(sealed.begin(), sealed.end(),
+                                       [&](const SealedEmbedding& s) { return s.key_version != active; });
+             ++pass) {
+            if (pass == 2) throw Error(ErrorCode::INTERNAL, "store: cannot seal with the active data key");
+            sealing_key_is_current(active, [&c] { return load_data_keys(c); });
+            for (std::size_t i = 0; i < sealed.size(); ++i)
+                sealed[i] = seal_embedding(collection_id, face_ids[i], image.faces[i].embedding);
+        }
 
         AddFacesResult result;
         if (image.image_digest) {
@@ -608,9 +668,10 @@ AddFacesResult SqliteStore::do_add_faces(std::string_view collection_id, const N
             face.confidence = in.confidence;
             face.model_version = image.model_version;
             face.created_ms = now;
-            c.prepare("INSERT INTO face_embeddings(row_id, embedding) VALUES (?1, ?2)")
+            c.prepare("INSERT INTO face_embeddings(row_id, embedding, key_version) VALUES (?1, ?2, ?3)")
                 .bind(1, face.row_id)
-                .bind_blob(2, blobs[i])
+                .bind_blob(2, sealed[i].blob)
+                .bind(3, static_cast<std::int64_t>(sealed[i].key_version))
                 .run();
             record_change(c, collection_id, FaceChangeKind::FACE_ADDED, face.row_id, face.face_id, now);
             result.faces.push_back(std::move(face));
@@ -683,7 +744,11 @@ std::vector<FaceRecord> SqliteStore::do_get_faces(std::string_view collection_id
         for (const std::string& id : unique_in_order(face_ids)) {
             std::optional<FaceRecord> face = select_face(c, key, id);
             if (!face) continue;
-            if (with_embeddings) face->embedding = select_embedding(c, face->row_id);
+            if (with_embeddings) {
+                auto [version, blob] = select_embedding(c, face->row_id);
+                face->embedding =
+                    open_embedding(collection_id, face->face_id, version, blob, [&c] { return load_data_keys(c); });
+            }
             faces.push_back(std::move(*face));
         }
         return faces;
@@ -691,7 +756,7 @@ std::vector<FaceRecord> SqliteStore::do_get_faces(std::string_view collection_id
 }
 
 DeleteFacesResult SqliteStore::do_delete_faces(std::string_view collection_id, const std::vector<std::string>& face_ids) {
-    return write([&](Connection& c) {
+    DeleteFacesResult deleted = write([&](Connection& c) {
         const std::int64_t now = now_ms();
         const std::int64_t key = require_collection(c, collection_id).key;
         DeleteFacesResult result;
@@ -709,6 +774,8 @@ DeleteFacesResult SqliteStore::do_delete_faces(std::string_view collection_id, c
         }
         return result;
     });
+    if (!deleted.deleted.empty()) do_scrub(); // an erasure: the sealed embeddings leave the WAL too
+    return deleted;
 }
 
 std::vector<FaceRecord> SqliteStore::do_faces_by_external_id(std::string_view collection_id,
@@ -772,7 +839,7 @@ std::optional<std::string> SqliteStore::do_external_id_for_alias(std::string_vie
 
 std::vector<FaceRecord> SqliteStore::do_delete_faces_by_external_id(std::string_view collection_id,
                                                                     std::string_view external_image_id) {
-    return write([&](Connection& c) {
+    std::vector<FaceRecord> erased = write([&](Connection& c) {
         const std::int64_t now = now_ms();
         const std::int64_t key = require_collection(c, collection_id).key;
         std::vector<FaceRecord> faces;
@@ -793,6 +860,8 @@ std::vector<FaceRecord> SqliteStore::do_delete_faces_by_external_id(std::string_
         for (std::int64_t user : users) refresh_user_status(c, user, now);
         return faces;
     });
+    if (!erased.empty()) do_scrub(); // the erasure by external id (/v1): nothing of it left in the WAL
+    return erased;
 }
 
 std::int64_t SqliteStore::do_scan_embeddings(std::string_view collection_id, std::int64_t after_row_id,
@@ -800,14 +869,17 @@ std::int64_t SqliteStore::do_scan_embeddings(std::string_view collection_id, std
     return read([&](Connection& c) {
         const std::int64_t key = require_collection(c, collection_id).key;
         const std::int64_t seq = current_change_seq(c); // same snapshot as the rows below
-        Statement st = c.prepare("SELECT f.row_id, f.face_id, u.user_id, e.embedding FROM faces f "
+        Statement st = c.prepare("SELECT f.row_id, f.face_id, u.user_id, e.key_version, e.embedding FROM faces f "
                                  "JOIN face_embeddings e ON e.row_id = f.row_id "
                                  "LEFT JOIN users u ON u.user_key = f.user_key "
                                  "WHERE f.collection_key = ?1 AND f.row_id > ?2 ORDER BY f.row_id");
         st.bind(1, key).bind(2, after_row_id);
+        const DataKeyLoader load_keys = [&c] { return load_data_keys(c); };
         while (st.step()) {
-            std::string_view blob = st.blob(3);
-            on_face(FaceEmbedding{st.integer(0), st.text(1), st.optional_text(2), decode_embedding(blob.data(), blob.size())});
+            std::string face_id = st.text(1);
+            std::vector<float> embedding = open_embedding(collection_id, face_id, static_cast<std::uint32_t>(st.integer(3)),
+                                                          st.blob(4), load_keys);
+            on_face(FaceEmbedding{st.integer(0), std::move(face_id), st.optional_text(2), std::move(embedding)});
         }
         return seq;
     });
@@ -836,7 +908,7 @@ UserRecord SqliteStore::do_create_user(std::string_view collection_id, std::stri
 
 DeleteUserResult SqliteStore::do_delete_user(std::string_view collection_id, std::string_view user_id,
                                              const TokenRecord<DeleteUserResult>* token) {
-    return write([&](Connection& c) {
+    DeleteUserResult deleted = write([&](Connection& c) {
         const std::int64_t now = now_ms();
         const std::int64_t key = require_collection(c, collection_id).key;
         check_token(c, operation::kDeleteUser, token, now);
@@ -859,6 +931,8 @@ DeleteUserResult SqliteStore::do_delete_user(std::string_view collection_id, std
         save_token(c, operation::kDeleteUser, token, result, now);
         return result;
     });
+    if (!deleted.disassociated_face_ids.empty()) do_scrub(); // a user with faces: checkpoint as for an erasure
+    return deleted;
 }
 
 std::optional<UserRecord> SqliteStore::do_get_user(std::string_view collection_id, std::string_view user_id) {
@@ -1081,6 +1155,88 @@ void SqliteStore::do_prune() {
         c.prepare("DELETE FROM request_tokens WHERE created_ms <= ?1").bind(1, now - kTokenLifetimeMs).run();
         c.prepare("DELETE FROM face_changes WHERE created_ms <= ?1").bind(1, now - options_.change_retention_ms).run();
     });
+    if (scrub_pending_.load(std::memory_order_relaxed)) do_scrub();
+}
+
+//
+// templates at rest: the key table and the re-seal batches (the cryptography is Store's)
+//
+
+std::vector<DataKeyRecord> SqliteStore::do_load_data_keys() {
+    return read([](Connection& c) { return load_data_keys(c); });
+}
+
+bool SqliteStore::do_replace_data_keys(const std::vector<DataKeyRecord>& expected,
+                                       const std::vector<DataKeyRecord>& keys) {
+    return write([&](Connection& c) {
+        if (!same_keys(load_data_keys(c), expected)) return false;
+        c.exec("DELETE FROM template_keys");
+        for (const DataKeyRecord& key : keys)
+            c.prepare("INSERT INTO template_keys(version, kek_id, wrapped, active, created_ms) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)")
+                .bind(1, static_cast<std::int64_t>(key.version))
+                .bind(2, key.kek_id)
+                .bind_blob(3, key.wrapped.empty() ? std::string_view("", 0) : std::string_view(key.wrapped))
+                .bind(4, key.active ? 1 : 0)
+                .bind(5, key.created_ms)
+                .run();
+        return true;
+    });
+}
+
+std::optional<std::size_t> SqliteStore::do_reseal_batch(
+    std::uint32_t target, std::size_t limit,
+    const std::function<std::string(const StoredTemplate&, const DataKeyLoader&)>& reseal) {
+    return write([&](Connection& c) -> std::optional<std::size_t> {
+        if (active_key_version(c) != target) return std::nullopt;
+        std::vector<StoredTemplate> batch;
+        {
+            // the index on key_version finds what is left, wherever a crash stopped the last run
+            Statement st = c.prepare(
+                "SELECT e.row_id, c.collection_id, f.face_id, e.key_version, e.embedding FROM face_embeddings e "
+                "JOIN faces f ON f.row_id = e.row_id JOIN collections c ON c.collection_key = f.collection_key "
+                "WHERE e.key_version < ?1 LIMIT ?2");
+            st.bind(1, static_cast<std::int64_t>(target)).bind(2, static_cast<std::int64_t>(limit));
+            while (st.step())
+                batch.push_back(StoredTemplate{st.integer(0), st.text(1), st.text(2),
+                                               static_cast<std::uint32_t>(st.integer(3)), std::string(st.blob(4))});
+        }
+        const DataKeyLoader load_keys = [&c] { return load_data_keys(c); };
+        for (const StoredTemplate& stored : batch)
+            c.prepare("UPDATE face_embeddings SET embedding = ?2, key_version = ?3 WHERE row_id = ?1")
+                .bind(1, stored.row_id)
+                .bind_blob(2, reseal(stored, load_keys))
+                .bind(3, static_cast<std::int64_t>(target))
+                .run();
+        return batch.size();
+    });
+}
+
+std::uint64_t SqliteStore::do_count_templates_below(std::uint32_t version) {
+    return read([&](Connection& c) {
+        Statement st = c.prepare("SELECT count(*) FROM face_embeddings WHERE key_version < ?1");
+        st.bind(1, static_cast<std::int64_t>(version));
+        st.step();
+        return static_cast<std::uint64_t>(st.integer(0));
+    });
+}
+
+bool SqliteStore::do_retire_data_keys(std::uint32_t target) {
+    return write([&](Connection& c) {
+        if (active_key_version(c) != target) return false;
+        Statement left = c.prepare("SELECT EXISTS (SELECT 1 FROM face_embeddings WHERE key_version < ?1)");
+        left.bind(1, static_cast<std::int64_t>(target));
+        left.step();
+        if (left.integer(0) != 0) return false;
+        c.prepare("DELETE FROM template_keys WHERE version != ?1").bind(1, static_cast<std::int64_t>(target)).run();
+        return true;
+    });
+}
+
+void SqliteStore::do_scrub() {
+    std::lock_guard serial(write_mutex_);
+    Pool::Lease lease = pool_->acquire();
+    checkpoint(lease.connection());
 }
 
 } // namespace facegate

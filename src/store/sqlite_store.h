@@ -19,9 +19,16 @@
 // Files: the data directory is created with mode 0700 and the database with mode 0600 (the WAL and
 // shared-memory files inherit it): embeddings are biometric data. The directory must be on a local
 // file system: WAL needs shared memory between the processes that open the file (not NFS/SMB).
+//
+// Erasure: embeddings are stored sealed (Store::open_templates). Every connection runs with
+// secure_delete = ON (deleted and overwritten content is zeroed in the pages), and after an erasure
+// (faces, a collection, a user with faces, by external id), a key rotation or the sealing of an older
+// database the WAL is checkpointed and truncated, so the old bytes leave the -wal file as well; a
+// checkpoint that readers hold up is retried after the next write and by prune().
 
 #include "store/store.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -42,6 +49,11 @@ struct SqliteStoreOptions {
     std::string arn_prefix = "arn:aws:rekognition:local:000000000000:collection/";
     std::int64_t change_retention_ms = 7LL * 24 * 3600 * 1000; // the change feed keeps a week
     std::function<std::int64_t()> clock_ms;  // ms since the epoch; default: the system clock (tests inject one)
+    // templates at rest (Store::open_templates, store/kek_source.h): where the key-encryption key comes from
+    // (nullopt: none configured; called at open and again when the data keys turn out wrapped by another
+    // KEK), and what makes one when none is configured and nothing is sealed yet (empty: refuse)
+    std::function<std::optional<Kek>()> kek_source;
+    std::function<Kek()> create_kek;
 };
 
 class SqliteStore final : public Store {
@@ -108,11 +120,22 @@ class SqliteStore final : public Store {
     FaceChangeBatch do_face_changes_since(std::int64_t after_seq, std::size_t limit) override;
     void do_prune() override;
 
+    std::vector<DataKeyRecord> do_load_data_keys() override;
+    bool do_replace_data_keys(const std::vector<DataKeyRecord>& expected,
+                              const std::vector<DataKeyRecord>& keys) override;
+    std::optional<std::size_t> do_reseal_batch(
+        std::uint32_t target, std::size_t limit,
+        const std::function<std::string(const StoredTemplate&, const DataKeyLoader&)>& reseal) override;
+    std::uint64_t do_count_templates_below(std::uint32_t version) override;
+    bool do_retire_data_keys(std::uint32_t target) override;
+    void do_scrub() override;
+
   private:
     class Pool;
 
     std::int64_t now_ms() const;
     std::unique_ptr<sqlite::Connection> open_connection(bool create) const;
+    void checkpoint(sqlite::Connection& c);
 
     // run `work(connection)` in a read transaction (a consistent snapshot) / in a BEGIN IMMEDIATE
     // write transaction committed before returning; any exception rolls back and propagates
@@ -125,6 +148,7 @@ class SqliteStore final : public Store {
     std::filesystem::path path_;
     std::unique_ptr<Pool> pool_;
     std::mutex write_mutex_; // serializes this process's write transactions (cheaper than SQLite's busy polling)
+    std::atomic<bool> scrub_pending_{false}; // an erasure's checkpoint could not finish yet (readers held it up)
 };
 
 } // namespace facegate

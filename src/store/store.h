@@ -30,9 +30,12 @@
 // service model, embedding size) and then call the protected do_* methods a backend implements,
 // so a second backend (e.g. PostgreSQL) gets the same validation for free.
 
+#include "store/template_sealer.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -350,12 +353,56 @@ struct FaceChangeBatch {
 };
 
 //
+// templates at rest: every stored embedding is sealed (AES-256-GCM) under a data key that the database
+// holds only wrapped by the key-encryption key (KEK). The cryptography is in store/template_sealer.h;
+// the Store base class keeps the keys, seals and opens for the backends and runs the rotations, so every
+// backend stores sealed blobs and wrapped keys only (docs/security.md, "Templates at rest").
+//
+
+// a data key as a backend stores it
+struct DataKeyRecord {
+    // names the key in every blob it sealed (1, 2, ...). Version 0 is the marker of a database from before
+    // sealing: while it exists, the embeddings with key version 0 are plain and still to be sealed
+    std::uint32_t version = 0;
+    std::string kek_id{};  // the KEK that wrapped it (Kek::id)
+    std::string wrapped{}; // sealing::wrap_key(); empty only in the version 0 marker a schema upgrade writes
+    bool active = false;   // new embeddings are sealed with the active key (exactly one once opened)
+    std::int64_t created_ms = 0;
+};
+
+// one stored embedding as a re-seal reads it
+struct StoredTemplate {
+    std::int64_t row_id = 0;
+    std::string collection_id{};
+    std::string face_id{};
+    std::uint32_t key_version = 0; // 0: plain (a database from before sealing)
+    std::string blob{};
+};
+
+struct TemplateKeyStatus {
+    std::string kek_id{};                  // the KEK the data keys are wrapped by
+    std::uint32_t active_version = 0;      // the data key new embeddings are sealed with
+    std::vector<std::uint32_t> versions{}; // every stored data key (older ones until a re-seal completes)
+    std::uint64_t pending = 0;             // embeddings sealed with an older key, or plain
+};
+
+struct DataKeyRotation {
+    std::uint32_t version = 0;     // the data key every embedding is now sealed with
+    bool resumed = false;          // an unfinished rotation (or the sealing of plain embeddings) was carried on
+    std::uint64_t resealed = 0;    // embeddings re-sealed by this call
+    std::vector<std::uint32_t> retired{}; // the data keys dropped at the end
+};
+
+//
 // the store
 //
 
 class Store {
   public:
-    virtual ~Store() = default;
+    Store();
+    virtual ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
 
     // collections
     // RESOURCE_ALREADY_EXISTS if it exists
@@ -431,6 +478,19 @@ class Store {
     // the backend's feed retention; cheap enough to call every few minutes
     void prune();
 
+    // templates at rest (see DataKeyRecord); Error STORE_UNAVAILABLE when the KEK is missing or wrong,
+    // CONFLICT when another rotation changed the keys meanwhile (nothing of this call is then applied)
+    // re-wraps every data key with new_kek, in one transaction: from then on only new_kek opens the store
+    void rotate_kek(const Kek& new_kek);
+    // makes a new data key (new embeddings are sealed with it at once, in every process), re-seals every
+    // stored embedding with it, `batch` per short write transaction (other writers and readers go on: blobs
+    // open with any stored key), then drops the older keys once nothing uses them. A crash leaves a
+    // consistent store; the next call carries the unfinished rotation on instead of making another key.
+    // on_progress(re-sealed so far, still to do) after every batch
+    DataKeyRotation rotate_data_key(std::size_t batch = 512,
+                                    const std::function<void(std::uint64_t, std::uint64_t)>& on_progress = {});
+    TemplateKeyStatus template_key_status();
+
   protected:
     virtual CollectionInfo do_create_collection(std::string_view collection_id, std::string_view face_model_version) = 0;
     virtual void do_delete_collection(std::string_view collection_id) = 0;
@@ -483,6 +543,59 @@ class Store {
 
     virtual FaceChangeBatch do_face_changes_since(std::int64_t after_seq, std::size_t limit) = 0;
     virtual void do_prune() = 0;
+
+    // templates at rest: what a backend stores for them (the keys and blobs, never a plain key)
+    using DataKeyLoader = std::function<std::vector<DataKeyRecord>()>;
+    // the stored data keys, in one read transaction
+    virtual std::vector<DataKeyRecord> do_load_data_keys() = 0;
+    // in one write transaction: when the stored keys are still exactly `expected`, replaces them by `keys`
+    // and returns true; false (nothing written) when they changed meanwhile
+    virtual bool do_replace_data_keys(const std::vector<DataKeyRecord>& expected,
+                                      const std::vector<DataKeyRecord>& keys) = 0;
+    // in one write transaction: up to `limit` embeddings with a key version below `target`, each replaced by
+    // reseal(it, a loader of the keys in that transaction) and marked with `target`; returns how many, or
+    // nullopt (nothing written) when `target` is no longer the active key
+    virtual std::optional<std::size_t> do_reseal_batch(
+        std::uint32_t target, std::size_t limit,
+        const std::function<std::string(const StoredTemplate&, const DataKeyLoader&)>& reseal) = 0;
+    // embeddings with a key version below `version`
+    virtual std::uint64_t do_count_templates_below(std::uint32_t version) = 0;
+    // in one write transaction: when `target` is the active key and no embedding has a lower version,
+    // deletes every other key and returns true
+    virtual bool do_retire_data_keys(std::uint32_t target) = 0;
+    // after keys or blobs were replaced or erased: make the old bytes unreadable from the backend's files
+    // now (SQLite: checkpoint and truncate the WAL); best effort
+    virtual void do_scrub() {}
+
+    // for a backend's constructor, once its schema is in place: gets the KEK from `kek_source` (nullopt:
+    // none configured), loads and unwraps the data keys (refusing a missing or wrong KEK before anything is
+    // written), makes the first data key of a new database (with `create_kek` when no KEK is configured and
+    // nothing is sealed yet) and seals the plain embeddings of a database from before sealing
+    void open_templates(std::function<std::optional<Kek>()> kek_source, std::function<Kek()> create_kek);
+
+    // for the backends, around their own transactions
+    struct SealedEmbedding {
+        std::uint32_t key_version = 0;
+        std::string blob{};
+    };
+    // seals with the active key this process knows; in its write transaction the backend then checks that
+    // key_version is still the active key (sealing_key_is_current) and seals again when it was not
+    SealedEmbedding seal_embedding(std::string_view collection_id, std::string_view face_id,
+                                   const std::vector<float>& embedding) const;
+    // true when `active_in_store` is the key seal_embedding used; otherwise reloads the keys (load_keys reads
+    // them in the caller's transaction) and returns false
+    bool sealing_key_is_current(std::uint32_t active_in_store, const DataKeyLoader& load_keys);
+    // the embedding of a stored blob; a key this process does not hold yet (another process rotated) is
+    // loaded with load_keys. Error INTERNAL when the blob does not open (altered, or moved from another face)
+    std::vector<float> open_embedding(std::string_view collection_id, std::string_view face_id,
+                                      std::uint32_t key_version, std::string_view blob,
+                                      const DataKeyLoader& load_keys) const;
+
+  private:
+    class TemplateKeys;
+    std::unique_ptr<TemplateKeys> templates_;
+    void reseal_all(std::uint32_t target, std::size_t batch, DataKeyRotation& report,
+                    const std::function<void(std::uint64_t, std::uint64_t)>& on_progress);
 };
 
 //

@@ -45,9 +45,15 @@ NewImageFaces make_image(int faces, int seed, std::optional<std::string> externa
     return image;
 }
 
+const Kek& test_kek() {
+    static const Kek kek = parse_kek("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "the test KEK");
+    return kek;
+}
+
 SqliteStoreOptions options_for(const std::filesystem::path& dir) {
     SqliteStoreOptions o;
     o.data_dir = dir / "data";
+    o.kek_source = [] { return std::optional<Kek>(test_kek()); };
     return o;
 }
 

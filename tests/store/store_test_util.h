@@ -46,6 +46,10 @@ struct FakeClock {
     void advance_ms(std::int64_t ms) const { *now += ms; }
 };
 
+// a fixed key-encryption key for the tests' stores
+const Kek& test_kek();
+
+// options for a store in dir/data, sealed under test_kek()
 SqliteStoreOptions options_for(const std::filesystem::path& dir);
 
 // a store in its own temp directory (synchronous=FULL, as in production)
