@@ -175,7 +175,22 @@ void FlowRoutes::add_action(Router& router, std::string method, std::string patt
         res.operation = operation;
         Caller caller = authenticate(req, scope);
         res.client = caller.client;
-        nlohmann::json out = body(req, caller);
+        nlohmann::json out;
+        try {
+            out = body(req, caller);
+        } catch (const Error& e) {
+            // refusals of the actions that touch identities are audited too, briefly; rate-limit
+            // refusals already were, by the flow
+            bool audited_action = operation == "v1.register" || operation == "v1.verify" || operation == "v1.erase";
+            if (audited_action && e.code() != ErrorCode::THROTTLED) {
+                try {
+                    flows_.record_refusal(operation.substr(3), caller.client, wire_error(e.code()).type, req.request_id);
+                } catch (const std::exception& audit_failure) {
+                    spdlog::warn("audit of a refused {} not written: {}", operation, audit_failure.what());
+                }
+            }
+            throw;
+        }
         res.status = 200;
         res.set_content(out.dump(), kJson);
         res.set_header("Cache-Control", "no-store");

@@ -118,6 +118,17 @@ ExternalIdFaces IdentityFlows::user_faces(const std::string& collection_id, cons
     return {external_id, std::move(faces)};
 }
 
+void IdentityFlows::record_refusal(const std::string& action, const std::string& client, std::string_view error_type,
+                                   const std::string& request_id) {
+    AuditEvent event;
+    event.operation = action;
+    event.outcome = std::string(error_type);
+    event.caller_key_id = client;
+    event.details = R"({"decision":"refused"})";
+    event.request_id = request_id;
+    collections_.store().append_audit(event);
+}
+
 ErasureResult IdentityFlows::erase(const std::string& collection_id, const std::string& external_id,
                                    const std::string& client, const std::string& request_id) {
     validate_collection_id(collection_id);

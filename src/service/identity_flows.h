@@ -154,6 +154,9 @@ class IdentityFlows {
     // removes every face of the external ID (an empty result when it had none)
     ErasureResult erase(const std::string& collection_id, const std::string& external_id, const std::string& client,
                         const std::string& request_id = {});
+    // a refused register, verify or erase: one brief audit row (the action, the error type, who, the request id)
+    void record_refusal(const std::string& action, const std::string& client, std::string_view error_type,
+                        const std::string& request_id);
     FlowAuditPage audit(const FlowAuditQuery& query);
 
     const FlowPolicy& policy() const { return policy_; }
