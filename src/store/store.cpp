@@ -137,6 +137,10 @@ void validate_request_token(std::string_view token) { validate_pattern(token, 64
 
 std::string encode_embedding(const std::vector<float>& embedding) {
     std::string blob(embedding.size() * sizeof(float), '\0');
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(blob.data(), embedding.data(), blob.size());
+        return blob;
+    }
     for (std::size_t i = 0; i < embedding.size(); ++i) {
         std::uint32_t bits = std::bit_cast<std::uint32_t>(embedding[i]);
         for (int b = 0; b < 4; ++b) blob[i * 4 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);

@@ -7,7 +7,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cctype>
+#include <cstring>
 #include <memory>
 
 namespace facegate {
@@ -44,23 +48,67 @@ struct CtxFree {
     void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 
-// one context per thread and direction, re-keyed by every call (no allocation per blob)
-EVP_CIPHER_CTX* thread_context(bool encrypt) {
-    thread_local std::unique_ptr<EVP_CIPHER_CTX, CtxFree> encryptor, decryptor;
-    auto& slot = encrypt ? encryptor : decryptor;
-    if (!slot) {
-        slot.reset(EVP_CIPHER_CTX_new());
-        if (!slot) crypto_failure("allocate a cipher context");
+// one context per thread and direction, kept keyed with the last key it used: a blob under the same key
+// only sets its nonce (expanding an AES-256 key and GCM's tables costs as much as sealing 2 KB)
+struct KeyedContext {
+    std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx;
+    unsigned char key[kSecretKeyBytes];
+    bool keyed = false;
+    ~KeyedContext() { OPENSSL_cleanse(key, sizeof key); }
+};
+
+EVP_CIPHER_CTX* start(bool encrypt, const unsigned char* key, const unsigned char* nonce) {
+    thread_local KeyedContext encryptor, decryptor;
+    KeyedContext& slot = encrypt ? encryptor : decryptor;
+    if (!slot.ctx) {
+        slot.ctx.reset(EVP_CIPHER_CTX_new());
+        if (!slot.ctx) crypto_failure("allocate a cipher context");
     }
-    return slot.get();
+    const bool same_key = slot.keyed && CRYPTO_memcmp(slot.key, key, kSecretKeyBytes) == 0;
+    slot.keyed = false; // until this init succeeds
+    const EVP_CIPHER* cipher = same_key ? nullptr : aes_256_gcm();
+    const unsigned char* new_key = same_key ? nullptr : key;
+    const int ok = encrypt ? EVP_EncryptInit_ex2(slot.ctx.get(), cipher, new_key, nonce, nullptr)
+                           : EVP_DecryptInit_ex2(slot.ctx.get(), cipher, new_key, nonce, nullptr);
+    if (ok != 1) crypto_failure(encrypt ? "start a seal" : "start an open");
+    std::memcpy(slot.key, key, kSecretKeyBytes);
+    slot.keyed = true;
+    return slot.ctx.get();
+}
+
+// bumped in the child of every fork (pthread_atfork)
+std::atomic<unsigned> fork_generation{0};
+
+// a fresh random nonce. OpenSSL 3's RAND_bytes costs ~10 us a call whatever its length, so each thread
+// draws 4 KB at a time from it and hands out 12 bytes per seal; a fork drops the buffers, so a child
+// never reuses its parent's nonces
+void next_nonce(unsigned char* nonce) {
+    static const bool registered = [] {
+        return ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
+    }();
+    if (!registered) crypto_failure("watch for forks");
+    struct Pool {
+        unsigned char bytes[4096 - 4096 % sealing::kNonceBytes];
+        std::size_t used = sizeof bytes;
+        unsigned generation = 0;
+    };
+    thread_local Pool pool;
+    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+    if (pool.used == sizeof pool.bytes || pool.generation != generation) {
+        if (RAND_bytes(pool.bytes, int(sizeof pool.bytes)) != 1) crypto_failure("make a nonce");
+        pool.used = 0;
+        pool.generation = generation;
+    }
+    std::memcpy(nonce, pool.bytes + pool.used, sealing::kNonceBytes);
+    OPENSSL_cleanse(pool.bytes + pool.used, sealing::kNonceBytes); // handed out once
+    pool.used += sealing::kNonceBytes;
 }
 
 // AES-256-GCM of `plain` with a fresh random nonce: nonce + ciphertext + tag appended to `out`
 void gcm_seal(const unsigned char* key, std::string_view aad, std::string_view plain, std::string& out) {
     unsigned char nonce[sealing::kNonceBytes];
-    if (RAND_bytes(nonce, sizeof nonce) != 1) crypto_failure("make a nonce");
-    EVP_CIPHER_CTX* ctx = thread_context(true);
-    if (EVP_EncryptInit_ex2(ctx, aes_256_gcm(), key, nonce, nullptr) != 1) crypto_failure("start a seal");
+    next_nonce(nonce);
+    EVP_CIPHER_CTX* ctx = start(true, key, nonce);
     int n = 0;
     if (!aad.empty() && EVP_EncryptUpdate(ctx, nullptr, &n, bytes_of(aad), int(aad.size())) != 1)
         crypto_failure("take the associated data");
@@ -79,8 +127,7 @@ void gcm_seal(const unsigned char* key, std::string_view aad, std::string_view p
 bool gcm_open(const unsigned char* key, std::string_view aad, std::string_view sealed, unsigned char* plain_out) {
     if (sealed.size() < sealing::kNonceBytes + sealing::kTagBytes) return false;
     const std::size_t length = sealed.size() - sealing::kNonceBytes - sealing::kTagBytes;
-    EVP_CIPHER_CTX* ctx = thread_context(false);
-    if (EVP_DecryptInit_ex2(ctx, aes_256_gcm(), key, bytes_of(sealed), nullptr) != 1) crypto_failure("start an open");
+    EVP_CIPHER_CTX* ctx = start(false, key, bytes_of(sealed));
     int n = 0;
     if (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &n, bytes_of(aad), int(aad.size())) != 1)
         crypto_failure("take the associated data");
