@@ -172,10 +172,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
         edge_.connections.erase(this);
     }
 
-    // on stop: a connection waiting for a request is closed; one serving a request closes after it
+    // on stop: a connection waiting for a request (no byte of it yet) is closed; one serving a request closes after it
     void stop_if_idle() {
         asio::post(tcp_stream().get_executor(), [self = shared_from_this()] {
-            if (self->waiting_for_request_) self->close();
+            // a request whose first bytes have arrived (read, or still in the socket) is in flight, not
+            // idle: it is read (within the header deadline) and answered with Connection: close
+            beast::error_code ec;
+            bool begun = self->buffer_.size() > 0 || self->tcp_stream().socket().available(ec) > 0;
+            if (self->waiting_for_request_ && !begun) self->close();
         });
     }
 
@@ -425,6 +429,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (closed_) return;
         closed_ = true;
         if (tls_stream_) {
+            // send our close_notify without waiting for the client's (HTTP frames its messages; RFC 8446
+            // 6.1 lets the closing side go). Waiting would read behind a read still pending on an idle
+            // connection closed by the stop, whose idle or header deadline expires_after cannot shorten:
+            // such a connection then held the graceful stop until the shutdown timeout.
+            SSL_set_shutdown(tls_stream_->native_handle(), SSL_RECEIVED_SHUTDOWN);
             tcp_stream().expires_after(kTlsShutdownTimeout);
             tls_stream_->async_shutdown([self = shared_from_this()](beast::error_code) {
                 self->tcp_stream().socket().close(self->ignored_);

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -22,22 +23,37 @@ def sample_bytes(n):
         return f.read()
 
 
+# the line `facegate serve` prints once it listens: http, or https with --tls-cert/--tls-key
+LISTENING = re.compile(r"listening on (https?)://127\.0\.0\.1:(\d+)")
+
+
 def create_key(data_dir):
     out = subprocess.run([FACEGATE, "keys", "create", "--data", data_dir], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
 class Server:
-    """a facegate server process on 127.0.0.1 with a free port"""
+    """a facegate server process on 127.0.0.1 with a free port. With --tls-cert/--tls-key among extra_args
+    it serves https (`scheme`, `endpoint` follow); `verify` is then the CA bundle clients check its
+    certificate with (None: boto3's default trust store)"""
 
-    def __init__(self, data_dir, port=0, extra_args=()):
+    def __init__(self, data_dir, port=0, extra_args=(), verify=None):
         self.data_dir = data_dir
+        self.verify = verify
+        self.scheme = "http"
         self.log_path = os.path.join(data_dir, f"server-{time.time_ns()}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([FACEGATE, "serve", "--data", data_dir, "--listen", f"127.0.0.1:{port}", *extra_args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.port = self._wait_for_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def ssl_context(self):
+        """for https: a client context trusting `verify` (with verify None, one that checks nothing)"""
+        if self.verify:
+            return ssl.create_default_context(cafile=self.verify)
+        return ssl._create_unverified_context()
+
 
     def _wait_for_port(self, timeout=120):
         deadline = time.time() + timeout
@@ -45,10 +61,11 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {open(self.log_path).read()}")
             with open(self.log_path) as f:
-                m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())
+                m = LISTENING.search(f.read())
             if m:
-                port = int(m.group(1))
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+                self.scheme, port = m.group(1), int(m.group(2))
+                context = self.ssl_context() if self.scheme == "https" else None
+                urllib.request.urlopen(f"{self.scheme}://127.0.0.1:{port}/healthz", timeout=5, context=context).read()
                 return port
             time.sleep(0.05)
         raise RuntimeError("server did not start in time")
@@ -56,6 +73,7 @@ class Server:
     def client(self, key):
         return boto3.client("rekognition", endpoint_url=self.endpoint, region_name="us-east-1",
                             aws_access_key_id=key["accessKeyId"], aws_secret_access_key=key["secretAccessKey"],
+                            verify=self.verify,
                             config=Config(retries={"max_attempts": 1}, read_timeout=120, connect_timeout=10))
 
     def kill(self):
