@@ -54,7 +54,6 @@ class Server:
             return ssl.create_default_context(cafile=self.verify)
         return ssl._create_unverified_context()
 
-
     def _wait_for_port(self, timeout=120):
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -9,8 +9,12 @@
 // testdata/samples), FACEGATE_SCREENSHOT_DIR (default BUILD/tests/web/screenshots, BUILD being
 // FACEGATE_BUILD_DIR or the directory above FACEGATE_BIN's bin/), FACEGATE_CHROMIUM (default
 // /usr/bin/chromium), FACEGATE_REQUIRE_BROWSER=1 (fail, rather than skip, when something is missing).
+//
+// The last part serves the pages over HTTPS (--tls-cert/--tls-key, a CA and certificate made by the openssl
+// command line) to a chromium that trusts the certificate by its public key (--ignore-certificate-errors-spki-list).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,9 +103,9 @@ function makeDocument(photo, work, seed, fields) {
 
 // ---- the server ----
 
-function startServer(dataDir) {
+function startServer(dataDir, extraArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(FACEGATE_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'],
+    const child = spawn(FACEGATE_BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', ...extraArgs],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => {
@@ -111,7 +115,7 @@ function startServer(dataDir) {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk) => {
       log += chunk;
-      const match = log.match(/facegate: listening on (http:\/\/\S+)/);
+      const match = log.match(/facegate: listening on (https?:\/\/\S+)/);
       if (match && timer) {
         clearTimeout(timer);
         resolve({ child, url: match[1], log: () => log });
@@ -137,13 +141,14 @@ async function stopServer(server) {
 
 let playwright;
 
-async function launch(camera) {
+// camera: the y4m the fake camera plays (none: chromium's own test pattern)
+async function launch(camera, extraArgs = []) {
   return playwright.chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${camera}`, '--disable-background-networking', '--disable-component-update',
-      '--no-first-run'],
+      ...(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []), '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', ...extraArgs],
   });
 }
 
@@ -468,5 +473,92 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     assert.ok(overflow <= 0, `/signin scrolls sideways by ${overflow}px on a phone`);
     await screenshot(page, 'phone-signin-camera');
     await closePage(page);
+  });
+});
+
+// ---- over HTTPS ----
+
+// a CA and a server certificate it signed for 127.0.0.1 and localhost (EC P-256, two days), by the openssl
+// command line; spki is what --ignore-certificate-errors-spki-list takes: base64 of the SHA-256 of the
+// certificate's SubjectPublicKeyInfo
+function makeTlsCertificate(dir) {
+  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=facegate web test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=facegate web test server');
+  fs.writeFileSync(path.join(dir, 'server.ext'), ['subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth',
+    'subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid', ''].join('\n'));
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '0x5eed',
+    '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem');
+  const cert = path.join(dir, 'server.pem');
+  const der = new crypto.X509Certificate(fs.readFileSync(cert)).publicKey.export({ type: 'spki', format: 'der' });
+  return { cert, key: path.join(dir, 'server.key'), spki: crypto.createHash('sha256').update(der).digest('base64') };
+}
+
+describe('the pages over https', { skip: missing.length ? `missing ${missing.join(', ')}` : false }, () => {
+  let work;
+  let server;
+  let tls;
+  let browser;
+
+  before(async () => {
+    playwright = await import('playwright-core');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'facegate-web-tls-'));
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    tls = makeTlsCertificate(work);
+    const dataDir = path.join(work, 'data');
+    fs.mkdirSync(dataDir);
+    server = await startServer(dataDir, ['--tls-cert', tls.cert, '--tls-key', tls.key]);
+    // the certificate is trusted by its key, as a pinned one would be: no blanket ignoreHTTPSErrors
+    browser = await launch(null, [`--ignore-certificate-errors-spki-list=${tls.spki}`]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('/signin renders over TLS and its demo session is created, with a Secure cookie', async () => {
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const page = await openPage(browser);
+    const session = page.waitForResponse((r) => r.url() === `${server.url}/v1/demo/session` &&
+      r.request().method() === 'POST');
+    const response = await page.goto(`${server.url}/signin`);
+    assert.equal(response.status(), 200);
+    const security = await response.securityDetails();
+    assert.ok(security, 'no TLS details for the page');
+    assert.match(security.protocol, /^TLS 1\.[23]$/);
+    assert.equal(security.subjectName, 'facegate web test server');
+    assert.equal(await page.title(), 'Sign in · facegate');
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor({ state: 'visible' });
+    await page.getByLabel('E-mail, phone number or username').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => window.isSecureContext), true);
+
+    const created = await session;
+    assert.equal(created.status(), 200, await created.text());
+    assert.equal((await created.json()).collectionId, DEMO);
+    // over TLS the session cookie is Secure (and still HttpOnly, SameSite=Strict)
+    const cookies = await page.context().cookies(`${server.url}/v1/demo/session`); // the cookie's Path is /v1
+    assert.ok(cookies.length > 0, 'no cookie set by the demo session');
+    for (const cookie of cookies) {
+      assert.equal(cookie.secure, true, `cookie ${cookie.name} is not Secure`);
+      assert.equal(cookie.httpOnly, true, `cookie ${cookie.name} is not HttpOnly`);
+      assert.equal(cookie.sameSite, 'Strict');
+    }
+    await screenshot(page, 'https-signin');
+    await closePage(page);
+  });
+
+  test('without the certificate trusted, chromium refuses the page', async () => {
+    const untrusting = await launch(null);
+    try {
+      const page = await (await untrusting.newContext()).newPage();
+      await assert.rejects(page.goto(`${server.url}/signin`), /ERR_CERT_AUTHORITY_INVALID/);
+    } finally {
+      await untrusting.close();
+    }
   });
 });

@@ -319,7 +319,7 @@ async function loadAudit({ more = false } = {}) {
 
 function decisionBadge(decision) {
   if (!decision) return '–';
-  const kind = { accepted: 'ok', rejected: 'bad', existing_user: 'warn', throttled: 'warn' }[decision] || '';
+  const kind = { accepted: 'ok', rejected: 'bad', existing_user: 'warn', throttled: 'warn', refused: 'bad' }[decision] || '';
   const text = { existing_user: 'already registered' }[decision] || decision;
   return h('span', { class: `badge ${kind}` }, text);
 }
@@ -345,6 +345,8 @@ const POLICY_LABELS = {
   rateLimits: 'Rate limits',
   verifyPerExternalId: 'Sign-ins per identifier in a window',
   verifyPerClient: 'Sign-ins per client in a window',
+  registerPerExternalId: 'Sign-ups per identifier in a window',
+  registerPerClient: 'Sign-ups per client in a window',
   windowSeconds: 'Window (seconds)',
   demoCollection: 'Collection of the demo pages',
 };

@@ -68,12 +68,34 @@ export function describeError(error) {
 // ---- demo session (sign-up and sign-in pages) ----
 
 let demoSessionPromise = null;
+const DEMO_SESSION = 'facegate.demoSession';
 
-// one session per page load; a fresh one when it expired (it lasts an hour)
+// the session this tab already has (its cookie is HttpOnly: the page keeps only the collection and when
+// it expires), while it has a few minutes left
+function rememberedSession() {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(DEMO_SESSION) || 'null');
+    if (session && typeof session.expiresAt === 'number' && session.expiresAt - Date.now() > 5 * 60 * 1000) return session;
+  } catch {
+    // nothing usable remembered
+  }
+  return null;
+}
+
+// one session per tab, kept across the pages (the server limits how many an address may create a
+// minute); a fresh one when it expired (it lasts an hour) or the server no longer knows it (401)
 export function demoSession(renew = false) {
   if (!demoSessionPromise || renew) {
-    demoSessionPromise = request('POST', '/v1/demo/session').catch((e) => {
+    const known = renew ? null : rememberedSession();
+    demoSessionPromise = known ? Promise.resolve(known) : request('POST', '/v1/demo/session').then((session) => {
+      const expiresIn = Number(session && session.expiresIn) || 0;
+      sessionStorage.setItem(DEMO_SESSION, JSON.stringify({
+        collectionId: demoCollection(session), expiresAt: Date.now() + expiresIn * 1000,
+      }));
+      return session;
+    }, (e) => {
       demoSessionPromise = null;
+      sessionStorage.removeItem(DEMO_SESSION);
       throw e;
     });
   }

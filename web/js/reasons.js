@@ -1,30 +1,70 @@
-// The reason codes of /v1/register and /v1/verify (docs/api-v1.md) in plain language:
-// what happened, and what the person can do about it. Severity: "bad" stops the flow,
-// "warn" is worth knowing, "info" is only news.
+// The advice codes of the public result (docs/api-v1.md, "Public result"): what was wrong with the
+// picture the person took, in plain language, and what to do about it. They are the only codes the demo
+// session receives: whatever concerns identities (an unknown identifier, someone else's face, a face or
+// an identifier already registered) comes as the outcome `other_method`, with no code and no words here,
+// so that the pages cannot tell anyone who is registered. No text here holds a digit: the result area
+// of the pages shows no number at all.
 
-const REGISTER = {
+// on /signup the picture is of an ID document
+const DOCUMENT = {
   NO_FACE: {
-    text: 'We could not find a face on the document.',
+    text: 'We could not find the portrait on the document.',
     advice: 'Photograph the page or side with your portrait, with the whole document in the picture.',
   },
   MULTIPLE_FACES: {
-    text: 'We found more than one face in the picture.',
+    text: 'There was more than one face in the picture.',
     advice: 'Only the document should be in the picture: no other photos or people.',
   },
   FACE_TOO_SMALL: {
-    text: 'The portrait on the document is too small for us to read.',
+    text: 'The portrait on the document was too small to read.',
+    advice: 'Hold the camera closer, so that the document fills the picture.',
+  },
+  SMALL_BOUNDING_BOX: {
+    text: 'The portrait on the document was too small to read.',
     advice: 'Hold the camera closer, so that the document fills the picture.',
   },
   LOW_QUALITY: {
-    text: 'The portrait on the document is too dark, too bright or blurred.',
-    advice: 'Take the picture in even light, without glare on the document, holding the camera still.',
+    text: 'The picture was not clear enough.',
+    advice: 'Take it in even light, without glare on the document, holding the camera still.',
+  },
+  TOO_DARK: {
+    text: 'The picture was too dark.',
+    advice: 'Photograph the document in better light, near a window or a lamp.',
+  },
+  LOW_BRIGHTNESS: {
+    text: 'The picture was too dark.',
+    advice: 'Photograph the document in better light, near a window or a lamp.',
+  },
+  TOO_BRIGHT: {
+    text: 'The picture was too bright, or had glare on it.',
+    advice: 'Move out of direct light and tilt the document a little so that it does not reflect.',
+  },
+  BLURRY: {
+    text: 'The picture was blurred.',
+    advice: 'Hold the camera still, let it focus, and wipe the lens.',
+  },
+  LOW_SHARPNESS: {
+    text: 'The picture was blurred.',
+    advice: 'Hold the camera still, let it focus, and wipe the lens.',
+  },
+  EXTREME_POSE: {
+    text: 'The document was photographed at too steep an angle.',
+    advice: 'Lay it flat and hold the camera straight above it.',
+  },
+  EYES_CLOSED: {
+    text: 'We could not read the portrait on the document well enough.',
+    advice: 'Photograph the page with your portrait, sharp and without glare.',
+  },
+  NOT_LIVE: {
+    text: 'We could not use this picture.',
+    advice: 'Photograph the document itself, not a screen or a copy of it.',
   },
   NO_DOCUMENT: {
     text: 'We could not find an ID document in the picture.',
-    advice: 'Put the document on a plain surface and photograph all of it, all four corners visible.',
+    advice: 'Put the document on a plain surface and photograph all of it, with every corner visible.',
   },
   LOW_DOCUMENT_CONFIDENCE: {
-    text: 'We are not sure enough that this is an ID document.',
+    text: 'We could not recognise this as an ID document.',
     advice: 'Use a passport or an ID card, photographed flat and whole.',
   },
   MRZ_UNREADABLE: {
@@ -32,26 +72,17 @@ const REGISTER = {
     advice: 'Make sure those lines are sharp, in the picture and not covered by a finger or glare.',
   },
   MRZ_CHECK_FAILED: {
-    text: 'The machine-readable lines did not add up: their check digits are wrong.',
+    text: 'We could not read every character of the machine-readable lines.',
     advice: 'Take a sharper picture so that every character can be read, or use another document.',
   },
   DOCUMENT_EXPIRED: {
     text: 'This document has expired.',
     advice: 'Use a document that is still valid.',
   },
-  DUPLICATE_FACE: {
-    text: 'This face is already registered.',
-    advice: 'If you have signed up before, sign in instead.',
-    severity: 'warn',
-  },
-  EXTERNAL_ID_EXISTS: {
-    text: 'This identifier was already registered: the new photo was added to it.',
-    advice: '',
-    severity: 'info',
-  },
 };
 
-const VERIFY = {
+// on /signin the picture is a selfie
+const SELFIE = {
   NO_FACE: {
     text: 'We could not see a face in the photo.',
     advice: 'Put your face inside the oval, with nothing covering it.',
@@ -64,15 +95,23 @@ const VERIFY = {
     text: 'Your face was too far from the camera.',
     advice: 'Come closer, so that your face fills the oval.',
   },
+  SMALL_BOUNDING_BOX: {
+    text: 'Your face was too far from the camera.',
+    advice: 'Come closer, so that your face fills the oval.',
+  },
   NOT_LIVE: {
-    text: 'We could not confirm that this was a live person rather than a photo or a screen.',
-    advice: 'Show your own face to the camera, not a picture of it, and try again.',
+    text: 'We could not confirm that a live person was in front of the camera.',
+    advice: 'Show your own face to the camera, not a photo or a screen, and hold still in good light.',
   },
   LOW_QUALITY: {
     text: 'The photo was not clear enough.',
     advice: 'Find more light, look straight at the camera and hold still.',
   },
   TOO_DARK: {
+    text: 'The photo was too dark.',
+    advice: 'Find more light: face a window or a lamp.',
+  },
+  LOW_BRIGHTNESS: {
     text: 'The photo was too dark.',
     advice: 'Find more light: face a window or a lamp.',
   },
@@ -84,6 +123,10 @@ const VERIFY = {
     text: 'The photo was blurred.',
     advice: 'Hold the phone still, and wipe the camera lens.',
   },
+  LOW_SHARPNESS: {
+    text: 'The photo was blurred.',
+    advice: 'Hold the phone still, and wipe the camera lens.',
+  },
   EXTREME_POSE: {
     text: 'Your head was turned away from the camera.',
     advice: 'Look straight at the camera.',
@@ -92,44 +135,80 @@ const VERIFY = {
     text: 'Your eyes were closed.',
     advice: 'Keep your eyes open and look at the camera.',
   },
-  UNKNOWN_EXTERNAL_ID: {
-    text: 'Nobody is registered under this identifier.',
-    advice: 'Check how you typed it, or sign up first.',
+  NO_DOCUMENT: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
   },
-  LOW_CONFIDENCE: {
-    text: 'Your face did not match the one registered for this identifier closely enough.',
-    advice: 'Try again with more light, looking straight at the camera. If this is not your identifier, use your own.',
+  LOW_DOCUMENT_CONFIDENCE: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
   },
-  BETTER_MATCH_OTHER_USER: {
-    text: 'This face matches someone else registered here better than this identifier.',
-    advice: 'Make sure you are signing in with your own identifier.',
+  MRZ_UNREADABLE: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
+  },
+  MRZ_CHECK_FAILED: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
+  },
+  DOCUMENT_EXPIRED: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
   },
 };
 
-// the quality details that say which kind of LOW_QUALITY it was
-const QUALITY_DETAILS = new Set(['TOO_DARK', 'TOO_BRIGHT', 'BLURRY', 'EXTREME_POSE', 'EYES_CLOSED']);
+// when a server newer than these pages sends a code they do not know: general advice, never the code
+const UNKNOWN = {
+  text: 'The picture could not be used.',
+  advice: 'Take another one in good light, holding the camera still.',
+};
+
+// the specific quality codes say more than the generic one: LOW_QUALITY is shown only alone
+const QUALITY_DETAILS = new Set(['TOO_DARK', 'TOO_BRIGHT', 'BLURRY', 'EXTREME_POSE', 'EYES_CLOSED', 'LOW_BRIGHTNESS',
+  'LOW_SHARPNESS']);
 
 function describe(table, codes) {
-  const list = Array.isArray(codes) ? codes : [];
-  // the specific quality reasons say more than the generic one: show LOW_QUALITY only alone
+  const list = Array.isArray(codes) ? codes.filter((c) => typeof c === 'string') : [];
   const hasDetail = list.some((c) => QUALITY_DETAILS.has(c));
-  return list
-    .filter((code) => !(hasDetail && code === 'LOW_QUALITY' && table === VERIFY))
-    .map((code) => {
-      const known = table[code];
-      if (!known) return { code, text: `Reason: ${code}.`, advice: '', severity: 'bad' };
-      return { code, text: known.text, advice: known.advice, severity: known.severity || 'bad' };
-    });
+  const described = [];
+  const seen = new Set();
+  for (const code of list) {
+    if (hasDetail && code === 'LOW_QUALITY') continue;
+    const known = Object.hasOwn(table, code) ? table[code] : null;
+    const { text, advice } = known || UNKNOWN;
+    // two codes that say the same (TOO_DARK and LOW_BRIGHTNESS) are one line
+    if (seen.has(text)) continue;
+    seen.add(text);
+    described.push({ code: known ? code : 'UNKNOWN', text, advice, severity: 'warn' });
+  }
+  return described;
 }
 
-export function registerReasons(codes) {
-  return describe(REGISTER, codes);
+// what to fix in the photo of the document (/signup)
+export function documentAdvice(codes) {
+  return describe(DOCUMENT, codes);
 }
 
-export function verifyReasons(codes) {
-  return describe(VERIFY, codes);
+// what to fix in the selfie (/signin)
+export function selfieAdvice(codes) {
+  return describe(SELFIE, codes);
 }
 
-// every code the pages know, for the tests and for anyone checking the list against the docs
-export const KNOWN_REGISTER_REASONS = Object.keys(REGISTER);
-export const KNOWN_VERIFY_REASONS = Object.keys(VERIFY);
+// every code the pages have words for, for the tests and for anyone checking the list against the docs
+export const KNOWN_DOCUMENT_ADVICE = Object.keys(DOCUMENT);
+export const KNOWN_SELFIE_ADVICE = Object.keys(SELFIE);
+
+// the public result of /v1/register and /v1/verify for the demo session:
+// {"decision": "accepted"|"rejected", "outcome": "accepted"|"retry"|"other_method", "advice": [codes]}.
+// Anything else in it is ignored; an outcome these pages do not know is read from the decision and the
+// advice, never from other fields
+export function publicOutcome(result) {
+  const r = result && typeof result === 'object' ? result : {};
+  const advice = Array.isArray(r.advice) ? r.advice.filter((c) => typeof c === 'string') : [];
+  let outcome = r.outcome;
+  if (!['accepted', 'retry', 'other_method'].includes(outcome)) {
+    if (r.decision === 'accepted') outcome = 'accepted';
+    else outcome = advice.length ? 'retry' : 'other_method';
+  }
+  return { outcome, advice: outcome === 'retry' ? advice : [] };
+}

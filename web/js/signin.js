@@ -1,9 +1,11 @@
 // /signin: identifier -> live camera with an oval guide -> JPEG of one frame -> POST /v1/verify on the
-// demo collection -> the decision and what to do next.
+// demo collection -> the outcome and what to do next. The demo session's answer is the public result
+// (docs/api-v1.md): accepted, retry with advice about the photo, or other_method. The page shows no
+// score and never whether the identifier is registered: other_method reads the same whatever the cause.
 import { ApiError, demoPost, demoSession, describeError } from './api.js';
-import { verifyReasons } from './reasons.js';
+import { publicOutcome, selfieAdvice } from './reasons.js';
 import {
-  Progress, banner, checkField, clear, fitImage, fmt, gauge, h, identifierError, lastIdentifier, reasonList, showStep,
+  Progress, banner, checkField, clear, fitImage, identifierError, lastIdentifier, reasonList, showStep,
 } from './ui.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -187,9 +189,13 @@ async function verify(photo) {
   } catch (error) {
     progress.stop();
     if (!(error instanceof ApiError)) console.error(error);
-    showError(error instanceof ApiError && error.type === 'ResourceNotFoundException'
-      ? 'Nobody has signed up here yet. Sign up first.'
-      : describeError(error));
+    if (error instanceof ApiError && error.type === 'ResourceNotFoundException') {
+      // nobody has signed up on this server yet: the same screen as an unknown identifier, which it is
+      renderResult({ decision: 'rejected', outcome: 'other_method', advice: [] });
+      showStep(steps, sections, 2);
+      return;
+    }
+    showError(describeError(error));
     // let them take another photo straight away
     if (fallback.hidden) startCamera({ keepError: true });
   } finally {
@@ -215,66 +221,23 @@ function hideError() {
 
 function renderResult(r) {
   const container = clear($('#result'));
-  const accepted = r.decision === 'accepted';
-  const described = verifyReasons(r.reasons);
-  container.dataset.decision = r.decision || '';
+  const { outcome, advice } = publicOutcome(r);
+  container.dataset.decision = outcome === 'accepted' ? 'accepted' : 'rejected';
+  container.dataset.outcome = outcome;
 
-  if (accepted) {
-    container.append(banner('ok', 'Welcome back', `It is you, ${r.externalId ?? identifier}: your face matches the one you registered.`));
+  if (outcome === 'accepted') {
+    container.append(banner('ok', 'Welcome back', `It is you, ${identifier}: you are signed in.`));
+  } else if (outcome === 'retry') {
+    container.append(banner('warn', 'Please try again', 'We could not check your photo. What to change:'),
+      reasonList(selfieAdvice(advice)));
   } else {
-    container.append(banner('bad', 'We could not confirm it is you', 'See below what to do, then try again.'));
+    // one wording whatever the cause: it must not tell anyone whether this identifier is registered, or
+    // whose face this is
+    container.append(banner('bad', 'We could not sign you in this way',
+      'Please use another way to sign in. If you have not signed up yet, sign up first.'));
   }
-  if (described.length) {
-    container.append(h('h3', {}, accepted ? 'Good to know' : 'What to do next'), reasonList(described));
-  }
-
-  const policy = r.policy || {};
-  const gauges = h('div', { class: 'gauges' });
-  // with nobody registered under the identifier there is nothing to match: no dial at 0
-  const unknownId = Array.isArray(r.reasons) && r.reasons.includes('UNKNOWN_EXTERNAL_ID');
-  if (typeof r.confidence === 'number' && !unknownId) {
-    gauges.append(gauge({
-      metric: 'confidence',
-      label: 'Match with your registered face',
-      value: r.confidence,
-      threshold: policy.minConfidence,
-      higherIsBetter: true,
-      passText: 'Matches',
-      failText: 'Does not match closely enough',
-      note: 'How closely your photo matches the face registered for this identifier.',
-    }));
-  }
-  if (r.liveness && typeof r.liveness.score === 'number') {
-    gauges.append(gauge({
-      metric: 'liveness',
-      label: 'Liveness',
-      value: r.liveness.score,
-      pass: Boolean(r.liveness.live),
-      passText: 'A live person',
-      failText: 'Not confirmed as a live person',
-      note: policy.requireLiveness === false
-        ? 'Whether a live person was in front of the camera (not required here).'
-        : 'Whether a live person was in front of the camera.',
-    }));
-  }
-  if (gauges.childElementCount) container.append(h('h3', {}, 'Scores'), gauges);
-
-  if (r.quality) container.append(renderQuality(r.quality));
-  $('#result-signup').hidden = !(Array.isArray(r.reasons) && r.reasons.includes('UNKNOWN_EXTERNAL_ID'));
+  $('#result-signup').hidden = outcome !== 'other_method';
   const retry = $('#result-retry');
-  retry.textContent = accepted ? 'Sign in again' : 'Try again';
-  retry.classList.toggle('secondary', accepted);
-}
-
-function renderQuality(q) {
-  const list = h('dl', { class: 'fields' });
-  const add = (label, value) => list.append(h('dt', {}, label), h('dd', {}, value));
-  if (typeof q.brightness === 'number') add('Brightness', `${fmt(q.brightness)} of 100`);
-  if (typeof q.sharpness === 'number') add('Sharpness', `${fmt(q.sharpness)} of 100`);
-  if (q.pose && typeof q.pose.Yaw === 'number') {
-    add('Head turned', `${Math.round(Math.abs(q.pose.Yaw))}° sideways, ${Math.round(Math.abs(q.pose.Pitch || 0))}° up or down`);
-  }
-  if (typeof q.eyesOpen === 'boolean') add('Eyes', q.eyesOpen ? 'Open' : 'Closed');
-  if (typeof q.faceWidth === 'number') add('Face size', `${Math.round(q.faceWidth)} pixels wide`);
-  return h('details', {}, h('summary', {}, 'About your photo'), list);
+  retry.textContent = outcome === 'accepted' ? 'Sign in again' : 'Try again';
+  retry.classList.toggle('secondary', outcome !== 'retry');
 }

@@ -1,8 +1,11 @@
-// /signup: identifier -> document photo -> POST /v1/register on the demo collection -> the decision.
+// /signup: identifier -> document photo -> POST /v1/register on the demo collection -> the outcome and
+// what to do next. The demo session's answer is the public result (docs/api-v1.md): accepted, retry
+// with advice about the photo, or other_method. The page shows no score and nothing that says whether
+// an identifier or a face is already registered: other_method reads the same whatever the cause.
 import { ApiError, demoPost, demoSession, describeError } from './api.js';
-import { registerReasons } from './reasons.js';
+import { documentAdvice, publicOutcome } from './reasons.js';
 import {
-  Progress, banner, checkField, clear, fitImage, gauge, h, identifierError, lastIdentifier, reasonList, showStep,
+  Progress, banner, checkField, clear, fitImage, h, identifierError, lastIdentifier, reasonList, showStep,
 } from './ui.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -124,122 +127,31 @@ function hideError() {
   errorBox.textContent = '';
 }
 
-const FIELD_LABELS = [
-  ['surname', 'Surname'],
-  ['givenNames', 'Given names'],
-  ['documentNumber', 'Document number'],
-  ['documentType', 'Document type'],
-  ['issuingState', 'Issuing state'],
-  ['nationality', 'Nationality'],
-  ['birthDate', 'Date of birth'],
-  ['sex', 'Sex'],
-  ['expiryDate', 'Expiry date'],
-  ['optionalData', 'Optional data'],
-];
-
-const FORMAT_NAMES = {
-  TD1: 'ID card (TD1)',
-  TD2: 'ID card (TD2)',
-  TD3: 'Passport (TD3)',
-  'MRV-A': 'Visa (MRV-A)',
-  'MRV-B': 'Visa (MRV-B)',
-  CARD: 'Card without readable lines',
-  PAGE: 'Passport page without readable lines',
-  UNKNOWN: 'Unknown',
-};
-
 function renderResult(r) {
   const container = clear($('#result'));
-  const decision = r.decision;
-  const described = registerReasons(r.reasons);
-  container.dataset.decision = decision || '';
+  const { outcome, advice } = publicOutcome(r);
+  container.dataset.decision = outcome === 'accepted' ? 'accepted' : 'rejected';
+  container.dataset.outcome = outcome;
+  const signin = $('#result-signin');
+  const retry = $('#result-retry');
 
-  if (decision === 'accepted') {
+  if (outcome === 'accepted') {
     container.append(banner('ok', 'You are signed up',
-      `Your document was accepted and your face is registered for ${r.externalId ?? identifier}. ` +
-      'From now on you can sign in with a selfie.'));
-  } else if (decision === 'existing_user') {
-    // never show whose face it matched: that would tell a stranger with your photo your identifier
-    container.append(banner('warn', 'You are already registered',
-      'This face is already registered under another identifier. Sign in with the identifier you used then.'));
+      `Your document was accepted. From now on you can sign in as ${identifier} with a selfie.`));
+  } else if (outcome === 'retry') {
+    container.append(banner('warn', 'Please take another photo of your document',
+      'We could not check your document in this photo. What to change:'),
+    reasonList(documentAdvice(advice)));
   } else {
-    container.append(banner('bad', 'We could not sign you up',
-      'See below what went wrong, then try again with another photo of your document.'));
+    // one wording whatever the cause: it must not tell anyone whether this identifier or this face is
+    // already registered
+    container.append(banner('bad', 'We could not complete sign-up with this document',
+      'Please use another way to sign up. If you have signed up before, sign in instead.'));
   }
-  if (described.length) {
-    container.append(h('h3', {}, decision === 'accepted' ? 'Good to know' : 'Why'), reasonList(described));
-  }
-
-  const policy = r.policy || {};
-  container.append(h('h3', {}, 'Scores'), h('div', { class: 'gauges' },
-    gauge({
-      metric: 'documentConfidence',
-      label: 'Document confidence',
-      value: r.documentConfidence,
-      threshold: policy.minDocumentConfidence,
-      higherIsBetter: true,
-      passText: 'Looks like a genuine document',
-      failText: 'Not sure it is a document',
-      note: 'How sure we are that this is an ID document.',
-    }),
-    gauge({
-      metric: 'existingSearchConfidence',
-      label: 'Similarity to faces already registered',
-      value: r.existingSearchConfidence,
-      threshold: policy.maxExistingSearchConfidence,
-      higherIsBetter: false,
-      passText: 'A new face',
-      failText: 'Already registered',
-      note: 'How closely the portrait matches someone already registered.',
-    }),
-  ));
-
-  container.append(renderDocument(r.document));
-  $('#result-signin').hidden = decision !== 'accepted' && decision !== 'existing_user';
-  // another photo of the document helps only when this one was refused
-  $('#result-retry').hidden = decision !== 'rejected';
-  $('#result-retry').classList.toggle('secondary', decision !== 'rejected');
+  signin.hidden = outcome === 'retry';
+  signin.textContent = outcome === 'accepted' ? 'Sign in now' : 'Sign in instead';
+  signin.classList.toggle('secondary', outcome !== 'accepted');
+  // another photo of the document helps only when this one could not be checked
+  retry.hidden = outcome !== 'retry';
+  retry.classList.toggle('secondary', outcome !== 'retry');
 }
-
-function renderDocument(doc) {
-  const section = h('div', { id: 'document-fields' }, h('h3', {}, 'Your document'));
-  if (!doc) {
-    section.append(h('p', { class: 'muted' }, 'No document was found in the picture.'));
-    return section;
-  }
-  const overview = h('dl', { class: 'fields' },
-    h('dt', {}, 'Kind'), h('dd', { 'data-field': 'format' }, FORMAT_NAMES[doc.format] || doc.format || 'Unknown'));
-  if (typeof doc.expired === 'boolean') {
-    overview.append(h('dt', {}, 'Validity'), h('dd', { 'data-field': 'expired' }, doc.expired ? 'Expired' : 'Valid'));
-  }
-  section.append(overview);
-
-  const mrz = doc.mrz;
-  if (!mrz) {
-    section.append(h('p', { class: 'muted' }, 'We could not read the machine-readable lines of this document.'));
-    return section;
-  }
-  const fields = mrz.fields || {};
-  const list = h('dl', { class: 'fields', 'aria-label': 'Fields read from the machine-readable lines' });
-  for (const [key, label] of FIELD_LABELS) {
-    if (fields[key] === undefined || fields[key] === null || fields[key] === '') continue;
-    list.append(h('dt', {}, label), h('dd', { 'data-field': key }, formatField(key, fields[key])));
-  }
-  list.append(h('dt', {}, 'Check digits'),
-    h('dd', { 'data-field': 'checkDigitsValid' }, mrz.checkDigitsValid ? 'All correct' : 'Do not add up'));
-  section.append(h('p', { class: 'muted small' }, 'Read from the machine-readable lines:'), list);
-  if (Array.isArray(mrz.lines) && mrz.lines.length) {
-    section.append(h('pre', { class: 'mrz-lines', 'aria-label': 'Machine-readable lines' }, mrz.lines.join('\n')));
-  }
-  return section;
-}
-
-function formatField(key, value) {
-  if (key === 'sex') return { F: 'Female', M: 'Male', X: 'Unspecified', '<': 'Unspecified' }[value] || value;
-  if ((key === 'birthDate' || key === 'expiryDate') && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    const date = new Date(`${value}T00:00:00Z`);
-    return `${date.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' })}`;
-  }
-  return String(value);
-}
-

@@ -111,54 +111,7 @@ export class Progress {
   }
 }
 
-// ---- gauges: a half-circle dial with the policy threshold marked ----
-
-// value and threshold 0-100; higherIsBetter: pass when value >= threshold, otherwise pass when value <= threshold.
-// `pass` overrides that when the server decided it (liveness has its own verdict)
-export function gauge({ metric, label, value, threshold = null, higherIsBetter = true, pass = null, passText, failText, note }) {
-  const v = clamp(Number(value) || 0);
-  const hasThreshold = typeof threshold === 'number' && Number.isFinite(threshold);
-  if (typeof pass !== 'boolean') pass = !hasThreshold || (higherIsBetter ? v >= threshold : v <= threshold);
-  const arc = 'M 10 60 A 50 50 0 0 1 110 60';
-  const parts = [
-    svg('path', { class: 'track', d: arc, pathLength: 100 }),
-    svg('path', { class: 'fill', d: arc, pathLength: 100, 'stroke-dasharray': `${v} 100` }),
-  ];
-  if (hasThreshold) {
-    // a tick across the dial at the threshold: angle 180° at 0, 0° at 100
-    const angle = Math.PI * (1 - clamp(threshold) / 100);
-    const at = (r) => [60 + r * Math.cos(angle), 60 - r * Math.sin(angle)];
-    const [x1, y1] = at(38);
-    const [x2, y2] = at(62);
-    parts.push(svg('line', { class: 'threshold', x1, y1, x2, y2 }));
-  }
-  const verdict = pass ? passText : failText;
-  const thresholdText = hasThreshold ? `${higherIsBetter ? 'needs at least' : 'must stay at or below'} ${fmt(threshold)}` : '';
-  return h(
-    'div',
-    {
-      class: `gauge ${pass ? 'pass' : 'fail'}`,
-      role: 'meter',
-      'aria-label': label,
-      'aria-valuemin': 0,
-      'aria-valuemax': 100,
-      'aria-valuenow': v,
-      'aria-valuetext': [fmt(v), verdict, thresholdText].filter(Boolean).join(', '),
-      'data-metric': metric,
-      'data-value': v,
-    },
-    h('h3', {}, label),
-    svg('svg', { viewBox: '-4 -4 128 70', 'aria-hidden': 'true', focusable: 'false' }, ...parts),
-    h('p', { class: 'value' }, fmt(v)),
-    verdict ? h('p', { class: 'verdict' }, verdict) : null,
-    h('p', { class: 'note' }, [note, thresholdText && `(${thresholdText})`].filter(Boolean).join(' ')),
-  );
-}
-
-function clamp(v) {
-  return Math.min(100, Math.max(0, v));
-}
-
+// a number as the console shows it (one decimal); the public pages show no numbers from the server
 export function fmt(n) {
   return Number.isFinite(Number(n)) ? (Math.round(Number(n) * 10) / 10).toFixed(1) : '–';
 }
