@@ -248,8 +248,16 @@ void FlowRoutes::install(Router& router) {
                                                             request.overrides.require_liveness.has_value()});
         request.client = caller.client;
         request.request_id = req.request_id;
-        VerifyResult result = flows_.verify_selfie(request);
-        return verify_result_json(request, result, disclosure_for(caller));
+        try {
+            VerifyResult result = flows_.verify_selfie(request);
+            return verify_result_json(request, result, disclosure_for(caller));
+        } catch (const Error& e) {
+            // the public pages before anyone signed up: the same answer as an unknown identifier
+            if (!caller.demo || e.code() != ErrorCode::RESOURCE_NOT_FOUND) throw;
+            VerifyResult nobody;
+            nobody.reasons = {"UNKNOWN_EXTERNAL_ID"};
+            return verify_result_json(request, nobody, Disclosure::PUBLIC);
+        }
     });
 
     // the demo pages' session: no credentials needed, allows only the demo collection's flows

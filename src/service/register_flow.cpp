@@ -58,17 +58,30 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
     const bool collection_exists = collections_.store().get_collection(request.collection_id).has_value();
     // only an identity document is searched for: a plain photo must not be a way to look faces up
     const bool is_document = result.document_confidence >= result.policy.min_document_confidence;
+    bool other_face_for_existing_id = false;
     if (portrait && collection_exists && is_document) {
-        // the best face under another external ID: a face already registered by someone else
+        // the best face under another external ID: a face already registered by someone else; and the
+        // best under this one, which a new document of the same person must match
+        float same_id_similarity = 0;
+        bool other_found = false;
         for (const auto& match : collections_.search_embedding(request.collection_id, portrait->embedding, 0,
                                                                kDuplicateCandidates)) {
-            if (match.face.external_image_id == encoded.external_image_id) continue;
+            if (match.face.external_image_id == encoded.external_image_id) {
+                same_id_similarity = std::max(same_id_similarity, match.similarity);
+                continue;
+            }
+            if (other_found) continue;
+            other_found = true;
             result.existing_search_confidence = match.similarity;
             if (match.face.external_image_id) result.existing_external_id = shown_id(*match.face.external_image_id);
-            break;
         }
         if (!collections_.store().faces_by_external_id(request.collection_id, encoded.external_image_id).empty()) {
             add(result.reasons, "EXTERNAL_ID_EXISTS");
+            // someone else's document under a registered identifier would let its holder sign in as them
+            if (same_id_similarity < policy_.verification.min_confidence) {
+                add(result.reasons, "EXTERNAL_ID_OTHER_FACE");
+                other_face_for_existing_id = true;
+            }
         }
     }
 
@@ -81,7 +94,7 @@ RegisterResult IdentityFlows::register_document(const RegisterRequest& request) 
     const bool expired = result.document.expired.value_or(false);
 
     // not a document or no usable face: rejected whatever else; a known face: send to sign-in
-    if (result.document_confidence < policy.min_document_confidence || !usable_face) {
+    if (result.document_confidence < policy.min_document_confidence || !usable_face || other_face_for_existing_id) {
         result.decision = RegisterDecision::REJECTED;
     } else if (duplicate) {
         result.decision = RegisterDecision::EXISTING_USER;

@@ -214,3 +214,28 @@ def test_audit_rows_are_capped(server):
                          ).fetchone()
     db.close()
     assert longest[0] <= 255 and longest[1] <= 4096, longest
+
+
+def test_nobody_adds_their_face_to_someone_elses_identifier(flows, images):
+    collection = "protect-takeover"
+    assert flows.register(collection, "ana@example.com", images["doc_a"]).json()["decision"] == "accepted"
+    # erik's genuine document under ana's identifier: would let erik sign in as ana
+    body = flows.register(collection, "ana@example.com", images["doc_b"]).json()
+    assert body["decision"] == "rejected" and body["indexed"] is False, body
+    assert "EXTERNAL_ID_OTHER_FACE" in body["reasons"]
+    # another document of ana herself is added to her identifier
+    body = flows.register(collection, "ana@example.com", images["doc_a_card"]).json()
+    assert body["decision"] == "accepted" and "EXTERNAL_ID_EXISTS" in body["reasons"], body
+    assert "EXTERNAL_ID_OTHER_FACE" not in body["reasons"]
+
+
+def test_public_verify_before_anyone_signed_up(workdir, images):
+    data = os.path.join(str(workdir), "empty-demo")
+    os.makedirs(data)
+    srv = Server(data)
+    try:
+        session, _ = demo_session(srv.endpoint)
+        r = post_image(session, srv.endpoint, "verify", "selfie", "demo", "ana", images["selfie_a"])
+        assert r.status_code == 200 and r.json() == {"decision": "rejected", "outcome": "other_method", "advice": []}, r.text
+    finally:
+        srv.stop()
