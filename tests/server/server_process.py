@@ -75,6 +75,32 @@ class Server:
                             verify=self.verify,
                             config=Config(retries={"max_attempts": 1}, read_timeout=120, connect_timeout=10))
 
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def rss_kb(self):
+        """the server's resident set size (VmRSS of /proc/PID/status) in kB"""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS in /proc/%d/status" % self.proc.pid)
+
+    def log_bytes(self):
+        """everything the server wrote to stdout and stderr so far, as bytes"""
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read()
+
+    def metrics_text(self, timeout=30, token=None):
+        """GET /metrics; token: a Bearer key (an admin API key) for servers that ask for one"""
+        request = urllib.request.Request(f"{self.endpoint}/metrics")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.read().decode("utf-8", "replace")
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
