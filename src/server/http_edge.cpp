@@ -53,7 +53,8 @@ void render_default_error(const std::exception_ptr& error, HttpResponse& res) {
         std::rethrow_exception(error);
     } catch (const Error& e) {
         res.status = wire_error(e.code()).http_status;
-        res.set_content(error_json(e).dump(), "application/x-amz-json-1.1");
+        res.set_content(error_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "application/x-amz-json-1.1");
     } catch (const std::exception&) {
         res.status = 500;
         res.set_content(error_json(Error(ErrorCode::INTERNAL, "internal error")).dump(), "application/x-amz-json-1.1");
@@ -61,10 +62,19 @@ void render_default_error(const std::exception_ptr& error, HttpResponse& res) {
 }
 
 void render_exception(const Route* route, const std::exception_ptr& error, HttpResponse& res) {
-    if (route && route->render_error) {
-        route->render_error(error, res);
-    } else {
-        render_default_error(error, res);
+    try {
+        if (route && route->render_error) {
+            route->render_error(error, res);
+        } else {
+            render_default_error(error, res);
+        }
+    } catch (const std::exception& e) {
+        // a renderer that throws must neither escape the event loop (std::terminate) nor leave a lane
+        // job without its answer (the connection would hang)
+        spdlog::error("rendering an error failed: {}", e.what());
+        res = HttpResponse();
+        res.status = 500;
+        res.set_content(R"({"__type":"InternalServerError","message":"internal error"})", "application/x-amz-json-1.1");
     }
 }
 
@@ -203,6 +213,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         // a length with an empty optional as larger)
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         route_ = nullptr;
+        plan_ = RoutePlan(); // a refusal before the route plans must not carry the previous request's operation
         request_ = HttpRequest();
         response_ = HttpResponse();
         waiting_for_request_ = true;
@@ -262,7 +273,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                     "more than " + std::to_string(edge_.config.max_header_fields) + " header fields"),
                               431);
             }
-            if (field.name() == http::field::content_length) ++content_lengths;
+            if (field.name() == http::field::content_length) {
+                // "2, 2" is two lengths in one field (Beast takes equal ones as one): as two fields, refused
+                content_lengths += field.value().find(',') == beast::string_view::npos ? 1 : 2;
+            }
             request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         }
         // request smuggling: one length, stated once
@@ -578,8 +592,19 @@ void HttpEdge::run() {
     }
     s.accept();
     std::vector<std::thread> threads;
-    for (int i = 1; i < std::max(1, s.config.io_threads); ++i) threads.emplace_back([&s] { s.io.run(); });
-    s.io.run();
+    // a handler that throws is a bug; it must cost that one connection, never the whole server
+    auto run_loop = [&s] {
+        while (true) {
+            try {
+                s.io.run();
+                return;
+            } catch (const std::exception& e) {
+                spdlog::error("an HTTP handler failed, the event loop goes on: {}", e.what());
+            }
+        }
+    };
+    for (int i = 1; i < std::max(1, s.config.io_threads); ++i) threads.emplace_back(run_loop);
+    run_loop();
     for (auto& t : threads) t.join();
     // the lanes finish what they hold (their answers are no longer sent: the connections are gone)
     s.store_lane.stop();

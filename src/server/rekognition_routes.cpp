@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "protocol/error_mapping.h"
 #include "protocol/rekognition_json.h"
+#include "server/log_field.h"
 #include "server/rekognition_api.h"
 
 #include <nlohmann/json.hpp>
@@ -43,8 +44,9 @@ std::string operation_of(const HttpRequest& req) {
     }
     std::string operation = target.substr(kTargetPrefix.size());
     if (!is_rekognition_operation(operation)) {
-        // the name is the client's: never echoed whole
-        throw Error(ErrorCode::UNKNOWN_OPERATION, "unknown operation " + operation.substr(0, 64));
+        // the name is the client's: never echoed whole, nor raw (a byte that is not UTF-8, or a
+        // character cut at 64 bytes, would make the error body throw as JSON)
+        throw Error(ErrorCode::UNKNOWN_OPERATION, "unknown operation " + log_field(operation, 64));
     }
     return operation;
 }
@@ -56,7 +58,7 @@ void render_rekognition_error(const std::exception_ptr& error, HttpResponse& res
         std::rethrow_exception(error);
     } catch (const Error& e) {
         res.status = wire_error(e.code()).http_status;
-        res.set_content(error_json(e).dump(), kJsonContentType);
+        res.set_content(error_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJsonContentType);
     } catch (const std::exception& e) {
         spdlog::error("a Rekognition request failed: {}", e.what());
         res.status = 500;

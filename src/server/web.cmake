@@ -1,4 +1,4 @@
-# facegate_web: the pages of web/ compiled into the binary, and the GET routes that serve them.
+# facegate_web: the pages of web/ compiled into the binary (their routes are server/web_routes.cpp).
 # included from src/CMakeLists.txt: include(server/web.cmake)
 include(${PROJECT_SOURCE_DIR}/cmake/embed_web.cmake)
 
@@ -7,7 +7,5 @@ facegate_embed_web(WEB_DIR ${PROJECT_SOURCE_DIR}/web OUTPUT ${FACEGATE_WEB_GENER
 
 add_library(facegate_web STATIC
   ${CMAKE_CURRENT_LIST_DIR}/web_assets.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/web_routes.cpp
   ${FACEGATE_WEB_GENERATED})
 target_include_directories(facegate_web PUBLIC ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(facegate_web PUBLIC PkgConfig::HTTPLIB)
