@@ -302,6 +302,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return respond(!body_done());
         }
         response_.operation = plan_.operation;
+        // a lane with no room refuses now, rather than after reading a body it would then drop; the
+        // connection closes (its body is never read)
+        if (plan_.lane != Lane::INLINE) {
+            auto admission = edge_.lane(plan_.lane).would_admit();
+            if (!admission.admitted) {
+                overloaded(admission.retry_after, admission.reason);
+                return respond(!body_done());
+            }
+        }
         // the body limit, before a byte of it is read
         auto length = parser_->content_length();
         if (length && *length > plan_.max_body) {

@@ -30,33 +30,42 @@ std::chrono::duration<double> WorkQueue::expected_wait_locked() const {
     return std::chrono::duration<double>(rounds * service_seconds_);
 }
 
-WorkQueue::Admission WorkQueue::submit(Job job) {
-    std::unique_lock lock(mutex_);
+WorkQueue::Admission WorkQueue::admission_locked() const {
     Admission admission;
     if (stopping_) {
-        ++refused_;
         admission.reason = "the server is stopping";
         return admission;
     }
     auto wait = expected_wait_locked();
-    auto retry = std::chrono::seconds(std::max<int64_t>(1, int64_t(std::ceil(wait.count()))));
+    admission.retry_after = std::chrono::seconds(std::max<int64_t>(1, int64_t(std::ceil(wait.count()))));
     if (queue_.size() >= config_.max_queued) {
-        ++refused_;
         admission.reason = "queue full";
-        admission.retry_after = retry;
-        return admission;
-    }
-    if (config_.queue_timeout.count() > 0 && wait > config_.queue_timeout) {
-        ++refused_;
+    } else if (config_.queue_timeout.count() > 0 && wait > config_.queue_timeout) {
         admission.reason = "expected wait too long";
-        admission.retry_after = retry;
+    } else {
+        admission.admitted = true;
+    }
+    return admission;
+}
+
+WorkQueue::Admission WorkQueue::would_admit() {
+    std::lock_guard lock(mutex_);
+    Admission admission = admission_locked();
+    if (!admission.admitted) ++refused_;
+    return admission;
+}
+
+WorkQueue::Admission WorkQueue::submit(Job job) {
+    std::unique_lock lock(mutex_);
+    Admission admission = admission_locked();
+    if (!admission.admitted) {
+        ++refused_;
         return admission;
     }
     auto deadline = config_.queue_timeout.count() > 0 ? Clock::now() + config_.queue_timeout : Clock::time_point::max();
     queue_.push_back({std::move(job), deadline});
     if (queue_.size() == 1) sweeper_.notify_one();
     ready_.notify_one();
-    admission.admitted = true;
     return admission;
 }
 

@@ -51,6 +51,9 @@ class WorkQueue {
 
     // thread-safe. after stop() every submission is refused
     Admission submit(Job job);
+    // whether a job submitted now would be admitted (nothing is queued; a refusal is counted): lets the
+    // edge refuse a request on its headers, before it reads a body the queue has no room for
+    Admission would_admit();
     // runs what is queued, then joins the threads; idempotent
     void stop();
     Stats stats() const;
@@ -65,6 +68,7 @@ class WorkQueue {
     void work();
     void sweep();
     std::chrono::duration<double> expected_wait_locked() const;
+    Admission admission_locked() const; // the refusal, if any, of a job arriving now
 
     WorkQueueConfig config_;
     mutable std::mutex mutex_;

@@ -168,6 +168,7 @@ TEST(WorkQueue, RefusesWhenTheQueueIsFull) {
     while (queue.stats().running == 0) std::this_thread::sleep_for(1ms);
     EXPECT_TRUE(queue.submit(job).admitted);
     EXPECT_TRUE(queue.submit(job).admitted);
+    EXPECT_FALSE(queue.would_admit().admitted); // what the edge asks on the headers
     auto refused = queue.submit(job);
     EXPECT_FALSE(refused.admitted);
     EXPECT_STREQ(refused.reason, "queue full");
@@ -175,7 +176,7 @@ TEST(WorkQueue, RefusesWhenTheQueueIsFull) {
     release.set_value();
     queue.stop();
     EXPECT_EQ(ran, 3);
-    EXPECT_EQ(queue.stats().refused, 1u);
+    EXPECT_EQ(queue.stats().refused, 2u);
 }
 
 TEST(WorkQueue, ShedsJobsThatWaitPastTheTimeoutAndRefusesLongExpectedWaits) {
