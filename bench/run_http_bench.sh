@@ -11,8 +11,9 @@ pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true; [ -n "${KEEP_LOG:-}" ] && cp "$data/server.log" "$KEEP_LOG"; rm -rf "$data"' EXIT
 "$root/build/bin/populate_store" "$data" bench "$n" "$image"
 "$root/build/bin/facegate" keys create --data "$data" > "$data/key.json"
+metrics_key="bench-metrics-$RANDOM$RANDOM"
 start=$(date +%s.%N)
-"$root/build/bin/facegate" serve --data "$data" --listen 127.0.0.1:0 ${SERVE_ARGS:-} > "$data/server.log" 2>&1 &
+"$root/build/bin/facegate" serve --data "$data" --listen 127.0.0.1:0 --metrics-key "$metrics_key" ${SERVE_ARGS:-} > "$data/server.log" 2>&1 &
 pid=$!
 until grep -q "listening on" "$data/server.log"; do
   kill -0 $pid 2>/dev/null || { cat "$data/server.log"; exit 1; }
@@ -24,7 +25,7 @@ echo "start-up with $n faces: $(echo "$ready - $start" | bc) s (until listening 
 if [ -n "${SERVE_ARGS:-}" ]; then
   # with --approximate-from below N the HNSW graph is built in the background after start-up:
   # measure searches once it is in use
-  until curl -s "http://127.0.0.1:$port/metrics" | grep -q 'facegate_collection_index_approximate{collection="bench"} 1'; do sleep 0.5; done
+  until curl -s -H "Authorization: Bearer $metrics_key" "http://127.0.0.1:$port/metrics" | grep -q 'facegate_collection_index_approximate{collection="bench"} 1'; do sleep 0.5; done
   echo "graph built in the background: $(echo "$(date +%s.%N) - $ready" | bc) s after start-up"
 fi
 echo "database: $(du -h "$data/facegate.db" | cut -f1); server RSS: $(ps -o rss= -p $pid | awk '{printf "%.0f MB", $1/1024}')"
