@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -205,8 +206,13 @@ std::vector<float> Store::open_embedding(std::string_view collection_id, std::st
     if (!named || *named != key_version)
         throw Error(ErrorCode::INTERNAL, "store: the sealed embedding of " + face_label(collection_id, face_id) +
                                              " is damaged (its header does not name its data key)");
-    std::optional<std::string> plain;
-    for (int pass = 0; pass < 2 && !plain; ++pass) {
+    if (blob.size() != sealing::sealed_size(kEmbeddingDim * sizeof(float)))
+        throw Error(ErrorCode::INTERNAL, "store: the sealed embedding of " + face_label(collection_id, face_id) +
+                                             " has " + std::to_string(blob.size()) + " bytes");
+    // opened straight into the floats (their little-endian bytes), without an intermediate copy
+    std::vector<float> values(kEmbeddingDim);
+    auto* out = reinterpret_cast<unsigned char*>(values.data());
+    for (int pass = 0; pass < 2; ++pass) {
         if (pass == 1) t.reload(load_keys()); // sealed by a key made in another process after we loaded ours
         std::shared_lock lock(t.mutex);
         auto key = t.keys.find(key_version);
@@ -216,14 +222,17 @@ std::vector<float> Store::open_embedding(std::string_view collection_id, std::st
                                                  " is sealed with data key v" + std::to_string(key_version) +
                                                  ", which the store does not hold");
         }
-        plain = sealing::open(key->second, collection_id, face_id, blob);
-        if (!plain)
+        if (!sealing::open_into(key->second, collection_id, face_id, blob, out, values.size() * sizeof(float)))
             throw Error(ErrorCode::INTERNAL, "store: the sealed embedding of " + face_label(collection_id, face_id) +
                                                  " does not open: it was sealed for another face or collection, "
                                                  "or altered");
+        break;
     }
-    PlainBytes bytes{std::move(*plain)};
-    return decode_embedding(bytes.bytes.data(), bytes.bytes.size());
+    if constexpr (std::endian::native != std::endian::little) {
+        PlainBytes bytes{std::string(reinterpret_cast<const char*>(out), values.size() * sizeof(float))};
+        return decode_embedding(bytes.bytes.data(), bytes.bytes.size());
+    }
+    return values;
 }
 
 //

@@ -259,17 +259,23 @@ std::string seal(const SecretKey& key, std::uint32_t version, std::string_view c
     return out;
 }
 
+bool open_into(const SecretKey& key, std::string_view collection_id, std::string_view face_id, std::string_view sealed,
+               unsigned char* out, std::size_t out_size) {
+    if (!key_version_of(sealed) || sealed.size() != sealed_size(out_size)) return false;
+    const std::string_view header = sealed.substr(0, kHeaderBytes);
+    if (!gcm_open(key.data(), template_aad(header, collection_id, face_id), sealed.substr(kHeaderBytes), out)) {
+        OPENSSL_cleanse(out, out_size);
+        return false;
+    }
+    return true;
+}
+
 std::optional<std::string> open(const SecretKey& key, std::string_view collection_id, std::string_view face_id,
                                 std::string_view sealed) {
     if (!key_version_of(sealed)) return std::nullopt;
-    const std::string_view header = sealed.substr(0, kHeaderBytes);
-    const std::string_view body = sealed.substr(kHeaderBytes);
-    std::string plain(body.size() - kNonceBytes - kTagBytes, '\0');
-    if (!gcm_open(key.data(), template_aad(header, collection_id, face_id), body,
-                  reinterpret_cast<unsigned char*>(plain.data()))) {
-        OPENSSL_cleanse(plain.data(), plain.size());
+    std::string plain(sealed.size() - sealed_size(0), '\0');
+    if (!open_into(key, collection_id, face_id, sealed, reinterpret_cast<unsigned char*>(plain.data()), plain.size()))
         return std::nullopt;
-    }
     return plain;
 }
 

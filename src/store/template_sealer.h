@@ -91,6 +91,10 @@ std::string seal(const SecretKey& key, std::uint32_t version, std::string_view c
 // the plain bytes; nullopt when the blob does not open: another key, another face or collection, or altered
 std::optional<std::string> open(const SecretKey& key, std::string_view collection_id, std::string_view face_id,
                                 std::string_view sealed);
+// the same into `out` (exactly the plain size: sealed.size() - sealed_size(0)); false when it does not open
+// (then `out` holds nothing of it)
+bool open_into(const SecretKey& key, std::string_view collection_id, std::string_view face_id, std::string_view sealed,
+               unsigned char* out, std::size_t out_size);
 
 std::string wrap_key(const Kek& kek, std::uint32_t version, const SecretKey& data_key);
 // nullopt when `wrapped` does not unwrap with this KEK for this version
