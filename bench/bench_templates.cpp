@@ -101,8 +101,9 @@ struct IndexLoad {
     }
 };
 
-// the store's scan query read straight from the file, the floats copied out of each blob without the
-// cipher: the work a plain store's start-up did
+// the store's scan query read straight from the file, each face decoded from its blob without the cipher
+// (the ciphertext's 2048 bytes stand for the plain ones) exactly as the plain store did it: the work a
+// start-up did before sealing
 double plain_scan(const std::filesystem::path& db, const std::string& collection, std::size_t& faces,
                   IndexLoad* load) {
     sqlite3* c = nullptr;
@@ -117,14 +118,18 @@ double plain_scan(const std::filesystem::path& db, const std::string& collection
     sqlite3_bind_text(st, 1, collection.c_str(), -1, SQLITE_TRANSIENT);
     auto start = Clock::now();
     faces = 0;
-    std::vector<float> floats(facegate::kEmbeddingDim);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        std::string face_id(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
         const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 4));
-        std::memcpy(floats.data(), blob + 17, floats.size() * 4);
+        const auto* user = sqlite3_column_text(st, 2);
+        facegate::FaceEmbedding face{
+            sqlite3_column_int64(st, 0), std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))),
+            user ? std::optional<std::string>(reinterpret_cast<const char*>(user)) : std::nullopt,
+            facegate::decode_embedding(blob + 17, facegate::kEmbeddingDim * 4)};
         if (load) {
-            for (float& f : floats) f = 1.0f / 512; // any non-zero vector costs the same to index
-            load->add(sqlite3_column_int64(st, 0), floats.data());
+            // the ciphertext's bits are no vector: index random values in [-1, 1] instead, like real embeddings
+            for (std::size_t i = 0; i < face.embedding.size(); ++i)
+                face.embedding[i] = float(static_cast<signed char>(blob[17 + i])) / 128;
+            load->add(face.row_id, face.embedding.data());
         }
         ++faces;
     }
