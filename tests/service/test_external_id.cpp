@@ -10,6 +10,7 @@
 #include <regex>
 
 using facegate::decode_external_id;
+using facegate::canonical_external_id;
 using facegate::encode_external_id;
 
 namespace {
@@ -36,13 +37,28 @@ TEST(ExternalId, KeepsSafeCharactersAndEscapesTheRest) {
 }
 
 TEST(ExternalId, RoundTripsIdentifiersInAnyScript) {
-    for (std::string id : {"ana+1@example.com", "+44 20 7946 0958", "Ана.Мюллер", "用户名", "Åsa Öberg", "👩‍💻dev",
+    for (std::string id : {"ana+1@example.com", "+44 20 7946 0958", "Ана.Мюллер", "用户名", "Åsa Öberg", "👩💻dev",
                            "a:3A", "::", "50%", "tab-less, spaced name"}) {
         auto encoded = encode_external_id(id);
         EXPECT_TRUE(std::regex_match(encoded.external_image_id, kExternalImageId)) << encoded.external_image_id;
         EXPECT_LE(encoded.external_image_id.size(), 255u);
         ASSERT_FALSE(encoded.is_alias) << id;
         EXPECT_EQ(decode_external_id(encoded.external_image_id), id);
+    }
+}
+
+// look-alike identifiers: one string per identifier people read as the same
+TEST(ExternalId, NfcNormalisesAndRefusesInvisibleCharacters) {
+    const std::string composed = "Jos\u00e9", decomposed = "Jose\u0301";
+    EXPECT_EQ(canonical_external_id(decomposed), composed);
+    EXPECT_EQ(encode_external_id(decomposed).external_image_id, encode_external_id(composed).external_image_id);
+    for (std::string bad : {"ana\u202e@x", "a\u200bna", "\ufeffana", "ana\u2066x\u2069", "an\u00ada", "\U0001F469\u200d\U0001F4BB"}) {
+        try {
+            canonical_external_id(bad);
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const facegate::Error& e) {
+            EXPECT_EQ(e.code(), facegate::ErrorCode::INVALID_PARAMETER);
+        }
     }
 }
 
