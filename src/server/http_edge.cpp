@@ -213,6 +213,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         // a length with an empty optional as larger)
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         route_ = nullptr;
+        refused_early_ = false;
         plan_ = RoutePlan(); // a refusal before the route plans must not carry the previous request's operation
         request_ = HttpRequest();
         response_ = HttpResponse();
@@ -302,13 +303,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return respond(!body_done());
         }
         response_.operation = plan_.operation;
-        // a lane with no room refuses now, rather than after reading a body it would then drop; the
-        // connection closes (its body is never read)
+        // a lane with no room decides now: the 503 is ready and the body is only drained (within its
+        // limit and deadline), never parsed, queued or analysed. Draining rather than closing keeps the
+        // connection (SDKs retry on it) and spares the client a reset in the middle of its upload
         if (plan_.lane != Lane::INLINE) {
             auto admission = edge_.lane(plan_.lane).would_admit();
             if (!admission.admitted) {
                 overloaded(admission.retry_after, admission.reason);
-                return respond(!body_done());
+                refused_early_ = true;
             }
         }
         // the body limit, before a byte of it is read
@@ -320,7 +322,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                           413);
         }
         parser_->body_limit(plan_.max_body);
-        if (body_done()) return dispatch();
+        if (body_done()) return refused_early_ ? respond(false) : dispatch();
         // at least body_min_rate for the whole body (chunked: as if it were the largest allowed)
         size_t expected = length ? size_t(*length) : plan_.max_body;
         auto body_time = edge_.config.body_timeout +
@@ -360,6 +362,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return refuse(Error(ErrorCode::BAD_REQUEST, "the request body arrived too slowly"), 408);
         }
         if (ec) return close();
+        if (refused_early_) return respond(false);
         dispatch();
     }
 
@@ -482,6 +485,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string remote_;
     Clock::time_point started_ = Clock::now();
     bool waiting_for_request_ = true;
+    bool refused_early_ = false; // the lane had no room: the 503 is in response_, the body is drained
     bool closed_ = false;
     beast::error_code ignored_;
 };
