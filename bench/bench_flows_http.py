@@ -46,9 +46,11 @@ def main():
         selfie = selfie_from(os.path.join(SAMPLES, "sample3.jpg"), os.path.join(tmp, "selfie.jpg"))
         data = os.path.join(tmp, "data")
         os.makedirs(data)
-        server = Server(data, extra_args=("--verify-limit-per-id", "100000", "--verify-limit-per-client", "100000"))
+        server = Server(data, extra_args=("--verify-limit-per-id", "100000", "--verify-limit-per-client", "100000",
+                                          "--register-limit-per-id", "100000", "--register-limit-per-client", "100000"))
         try:
-            client = FlowClient(server.endpoint, api_key(data, "flows"))
+            # index=always and requireLiveness=false are policy overrides: the key must be allowed them
+            client = FlowClient(server.endpoint, api_key(data, "flows", "--allow-policy-overrides"))
             client.register("bench", "warm-up", docs[0], index="always")
             register_ms = []
             for i in range(args.registers):
