@@ -10,7 +10,7 @@ build="${1:-$root/build}"
 packages=(
   build-essential cmake pkg-config git ca-certificates curl bc
   libopencv-dev nlohmann-json3-dev libcli11-dev libssl-dev
-  libsqlite3-dev uuid-dev libhnswlib-dev libboost-dev libutf8proc-dev libcpp-httplib-dev libspdlog-dev
+  libsqlite3-dev uuid-dev libhnswlib-dev libboost-dev libutf8proc-dev libcpp-httplib-dev libspdlog-dev libpq-dev postgresql-15
   fonts-ocr-b fonts-dejavu-core
   libgtest-dev libgmock-dev
   nodejs npm

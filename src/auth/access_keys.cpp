@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 namespace facegate {
@@ -41,12 +42,12 @@ struct StoredKey {
 };
 
 // the keys file's content; an absent file is an empty list
-std::vector<StoredKey> parse_keys(const std::string& text, const fs::path& path) {
+std::vector<StoredKey> parse_keys(const std::string& text, const std::string& where) {
     std::vector<StoredKey> keys;
     try {
         json doc = json::parse(text);
         if (doc.value("version", 0) != kFileVersion)
-            throw Error(ErrorCode::STORE_UNAVAILABLE, "unsupported version of the keys file " + path.string());
+            throw Error(ErrorCode::STORE_UNAVAILABLE, "unsupported version of the keys in " + where);
         for (const auto& entry : doc.at("accessKeys")) {
             StoredKey stored;
             stored.key.access_key_id = entry.at("accessKeyId").get<std::string>();
@@ -61,10 +62,10 @@ std::vector<StoredKey> parse_keys(const std::string& text, const fs::path& path)
     } catch (const json::parse_error& e) {
         // not e.what(): it quotes the text read last, which may be part of a secret
         throw Error(ErrorCode::STORE_UNAVAILABLE,
-                    "the keys file " + path.string() + " is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+                    "the keys in " + where + " are not valid JSON (error at byte " + std::to_string(e.byte) + ")");
     } catch (const json::exception& e) {
         // type and missing-field errors name types and fields, never values
-        throw Error(ErrorCode::STORE_UNAVAILABLE, "the keys file " + path.string() + " is not valid: " + e.what());
+        throw Error(ErrorCode::STORE_UNAVAILABLE, "the keys in " + where + " are not valid: " + e.what());
     }
     return keys;
 }
@@ -82,18 +83,22 @@ std::string serialise_keys(const std::vector<StoredKey>& keys) {
     return json{{"version", kFileVersion}, {"accessKeys", std::move(list)}}.dump(2) + "\n";
 }
 
-std::vector<StoredKey> load_keys(const fs::path& path) {
-    auto text = read_key_file(path);
+std::vector<StoredKey> load_keys(const KeyList& list) {
+    auto text = list.read();
     if (!text) return {};
-    auto keys = parse_keys(*text, path);
+    auto keys = parse_keys(*text, list.where());
     OPENSSL_cleanse(text->data(), text->size());
     return keys;
 }
 
-void write_keys(const fs::path& dir, const std::vector<StoredKey>& keys) {
-    std::string text = serialise_keys(keys);
-    write_key_file_atomically(access_keys_path(dir), text);
-    OPENSSL_cleanse(text.data(), text.size());
+// read-modify-write of the list: edit(keys) changes the parsed keys in place
+void update_keys(const KeyList& list, const std::function<void(std::vector<StoredKey>&)>& edit) {
+    list.update([&](const std::optional<std::string>& text) {
+        std::vector<StoredKey> keys;
+        if (text) keys = parse_keys(*text, list.where());
+        edit(keys);
+        return serialise_keys(keys);
+    });
 }
 
 bool has_whitespace(std::string_view s) {
@@ -129,37 +134,63 @@ bool looks_like_access_key_id(std::string_view id) {
     return std::all_of(id.begin() + 4, id.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
-AccessKey create_key(const fs::path& data_dir) {
-    KeyFileLock lock(data_dir, kAccessKeysLockName);
-    auto keys = load_keys(access_keys_path(data_dir));
-    AccessKey key = append_new_key(keys);
-    write_keys(data_dir, keys);
+KeyList access_key_list(const fs::path& data_dir, Store* shared) {
+    return shared ? KeyList::document(*shared, kAccessKeysDocument)
+                  : KeyList::file(data_dir, kAccessKeysFileName, kAccessKeysLockName);
+}
+
+AccessKey create_key(const KeyList& list) {
+    AccessKey key;
+    update_keys(list, [&](std::vector<StoredKey>& keys) { key = append_new_key(keys); });
     return key;
 }
 
-std::vector<AccessKeyInfo> list_keys(const fs::path& data_dir) {
+AccessKey create_key(const fs::path& data_dir) { return create_key(access_key_list(data_dir)); }
+
+std::vector<AccessKeyInfo> list_keys(const KeyList& list) {
     std::vector<AccessKeyInfo> infos;
-    for (const auto& stored : load_keys(access_keys_path(data_dir)))
+    for (const auto& stored : load_keys(list))
         infos.push_back({stored.key.access_key_id, stored.key.created, stored.key.status, stored.revoked});
     return infos;
 }
 
+std::vector<AccessKeyInfo> list_keys(const fs::path& data_dir) { return list_keys(access_key_list(data_dir)); }
+
+void revoke_key(const KeyList& list, std::string_view access_key_id) {
+    update_keys(list, [&](std::vector<StoredKey>& keys) {
+        auto it = std::find_if(keys.begin(), keys.end(),
+                               [&](const StoredKey& k) { return k.key.access_key_id == access_key_id; });
+        if (it == keys.end()) {
+            std::string message = "no access key '" + std::string(access_key_id) + "' in " + list.where();
+            if (getenv_string(kAccessKeyIdEnv) == std::optional<std::string>(std::string(access_key_id)))
+                message += " (it comes from " + std::string(kAccessKeyIdEnv) + "; remove it from the environment)";
+            throw Error(ErrorCode::RESOURCE_NOT_FOUND, message);
+        }
+        if (it->key.status == AccessKeyStatus::INACTIVE) return;
+        it->key.status = AccessKeyStatus::INACTIVE;
+        it->revoked = utc_now_iso8601();
+    });
+}
+
 void revoke_key(const fs::path& data_dir, std::string_view access_key_id) {
-    KeyFileLock lock(data_dir, kAccessKeysLockName);
-    auto keys = load_keys(access_keys_path(data_dir));
-    auto it = std::find_if(keys.begin(), keys.end(),
-                           [&](const StoredKey& k) { return k.key.access_key_id == access_key_id; });
-    if (it == keys.end()) {
-        std::string message = "no access key '" + std::string(access_key_id) + "' in " +
-                              access_keys_path(data_dir).string();
-        if (getenv_string(kAccessKeyIdEnv) == std::optional<std::string>(std::string(access_key_id)))
-            message += " (it comes from " + std::string(kAccessKeyIdEnv) + "; remove it from the environment)";
-        throw Error(ErrorCode::RESOURCE_NOT_FOUND, message);
-    }
-    if (it->key.status == AccessKeyStatus::INACTIVE) return;
-    it->key.status = AccessKeyStatus::INACTIVE;
-    it->revoked = utc_now_iso8601();
-    write_keys(data_dir, keys);
+    revoke_key(access_key_list(data_dir), access_key_id);
+}
+
+std::size_t copy_access_keys(const KeyList& from, const KeyList& to) {
+    std::vector<StoredKey> source = load_keys(from);
+    std::size_t added = 0;
+    if (source.empty()) return 0;
+    update_keys(to, [&](std::vector<StoredKey>& keys) {
+        for (const StoredKey& key : source) {
+            if (std::any_of(keys.begin(), keys.end(),
+                            [&](const StoredKey& k) { return k.key.access_key_id == key.key.access_key_id; }))
+                continue;
+            keys.push_back(key);
+            ++added;
+        }
+    });
+    for (StoredKey& key : source) OPENSSL_cleanse(key.key.secret_access_key.data(), key.key.secret_access_key.size());
+    return added;
 }
 
 std::optional<AccessKey> access_key_from_env() {
@@ -177,38 +208,75 @@ std::optional<AccessKey> access_key_from_env() {
     return AccessKey{*id, *secret, "", AccessKeyStatus::ACTIVE};
 }
 
-std::optional<fs::path> ensure_initial_key(const fs::path& data_dir, const std::optional<AccessKey>& env_key) {
+std::optional<std::string> ensure_initial_key(const KeyList& list, const std::optional<AccessKey>& env_key) {
     if (env_key) return std::nullopt;
-    KeyFileLock lock(data_dir, kAccessKeysLockName);
-    fs::path path = access_keys_path(data_dir);
-    auto keys = load_keys(path);
-    if (std::any_of(keys.begin(), keys.end(), [](const StoredKey& k) { return k.key.status == AccessKeyStatus::ACTIVE; }))
-        return std::nullopt;
-    append_new_key(keys);
-    write_keys(data_dir, keys);
-    return path;
+    auto has_active = [](const std::vector<StoredKey>& keys) {
+        return std::any_of(keys.begin(), keys.end(),
+                           [](const StoredKey& k) { return k.key.status == AccessKeyStatus::ACTIVE; });
+    };
+    if (has_active(load_keys(list))) return std::nullopt; // the common case, without taking the lock
+    bool created = false;
+    update_keys(list, [&](std::vector<StoredKey>& keys) {
+        if (has_active(keys)) return; // another process made one meanwhile
+        append_new_key(keys);
+        created = true;
+    });
+    return created ? std::optional<std::string>(list.where()) : std::nullopt;
+}
+
+std::optional<fs::path> ensure_initial_key(const fs::path& data_dir, const std::optional<AccessKey>& env_key) {
+    auto where = ensure_initial_key(access_key_list(data_dir), env_key);
+    return where ? std::optional<fs::path>(access_keys_path(data_dir)) : std::nullopt;
 }
 
 std::optional<fs::path> ensure_initial_key(const fs::path& data_dir) {
     return ensure_initial_key(data_dir, access_key_from_env());
 }
 
+AccessKeyStore::AccessKeyStore(KeyList list, std::optional<AccessKey> extra_key,
+                               std::chrono::milliseconds recheck_interval)
+    : extra_key_(std::move(extra_key)), watcher_(std::move(list), recheck_interval) {
+    std::lock_guard guard(mutex_);
+    refresh_locked(true);
+}
+
 AccessKeyStore::AccessKeyStore(fs::path data_dir, std::optional<AccessKey> extra_key,
                                std::chrono::milliseconds recheck_interval)
-    : extra_key_(std::move(extra_key)), watcher_(access_keys_path(data_dir), recheck_interval) {
+    : extra_key_(std::move(extra_key)), watcher_(access_key_list(data_dir), recheck_interval) {
     std::lock_guard guard(mutex_);
     refresh_locked(true);
 }
 
 AccessKeyStore::AccessKeyStore(fs::path data_dir) : AccessKeyStore(std::move(data_dir), access_key_from_env()) {}
 
-void AccessKeyStore::refresh_locked(bool initial, bool now) {
-    if (!watcher_.changed(now)) return;
+void AccessKeyStore::refresh() {
+    std::lock_guard guard(mutex_);
+    refresh_locked(false, false, true);
+}
+
+void AccessKeyStore::refresh_locked(bool initial, bool now, bool background) {
+    // a store refreshed in the background is never asked on a lookup: lookups run on the event loop
+    if (background_ && !initial && !background) return;
+    try {
+        const bool changed = watcher_.changed(now);
+        unreachable_ = false;
+        if (!changed) return;
+    } catch (const Error& e) {
+        if (initial) throw;
+        // a shared store that cannot be asked now: keep the keys read last (requests that need the store
+        // fail on their own); a revocation is seen once it answers again
+        unreachable_ = true;
+        if (last_error_ != e.what()) {
+            last_error_ = e.what();
+            std::cerr << "facegate: cannot check the access keys for changes: " << e.what() << std::endl;
+        }
+        return;
+    }
     try {
         std::optional<std::string> text = watcher_.read();
         std::map<std::string, std::string, std::less<>> secrets;
         if (text) {
-            for (auto& stored : parse_keys(*text, watcher_.file()))
+            for (auto& stored : parse_keys(*text, watcher_.list().where()))
                 if (stored.key.status == AccessKeyStatus::ACTIVE)
                     secrets.emplace(std::move(stored.key.access_key_id), std::move(stored.key.secret_access_key));
             OPENSSL_cleanse(text->data(), text->size());
@@ -239,6 +307,10 @@ std::optional<std::string> AccessKeyStore::secret_for(std::string_view access_ke
         // a key created a moment ago: look at the file now rather than at the next interval
         refresh_locked(false, true);
         it = secrets_.find(access_key_id);
+        // unknown to the keys read last, and the shared store that may know it does not answer: not a
+        // refusal of the key but an outage (503), so that a key created meanwhile is not called invalid
+        if (it == secrets_.end() && unreachable_)
+            throw Error(ErrorCode::STORE_UNAVAILABLE, "the store holding the access keys does not answer");
         if (it == secrets_.end()) return std::nullopt;
     }
     return it->second;

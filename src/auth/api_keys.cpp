@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <iostream>
 
 namespace facegate {
@@ -58,11 +59,11 @@ struct StoredApiKey {
     std::string sha256_hex;
 };
 
-[[noreturn]] void invalid_file(const fs::path& path, const std::string& why) {
-    throw Error(ErrorCode::STORE_UNAVAILABLE, "the API keys file " + path.string() + " is not valid: " + why);
+[[noreturn]] void invalid_file(const std::string& where, const std::string& why) {
+    throw Error(ErrorCode::STORE_UNAVAILABLE, "the API keys in " + where + " are not valid: " + why);
 }
 
-ApiKeyScope scope_in_file(const std::string& name, const fs::path& path) {
+ApiKeyScope scope_in_file(const std::string& name, const std::string& path) {
     try {
         return parse_api_key_scope(name);
     } catch (const Error&) {
@@ -70,12 +71,12 @@ ApiKeyScope scope_in_file(const std::string& name, const fs::path& path) {
     }
 }
 
-std::vector<StoredApiKey> parse_api_keys(const std::string& text, const fs::path& path) {
+std::vector<StoredApiKey> parse_api_keys(const std::string& text, const std::string& path) {
     std::vector<StoredApiKey> keys;
     try {
         json doc = json::parse(text);
         if (doc.value("version", 0) != kFileVersion)
-            throw Error(ErrorCode::STORE_UNAVAILABLE, "unsupported version of the API keys file " + path.string());
+            throw Error(ErrorCode::STORE_UNAVAILABLE, "unsupported version of the API keys in " + path);
         for (const auto& entry : doc.at("apiKeys")) {
             StoredApiKey stored;
             stored.info.id = entry.at("id").get<std::string>();
@@ -93,8 +94,8 @@ std::vector<StoredApiKey> parse_api_keys(const std::string& text, const fs::path
             keys.push_back(std::move(stored));
         }
     } catch (const json::parse_error& e) {
-        throw Error(ErrorCode::STORE_UNAVAILABLE, "the API keys file " + path.string() +
-                                                      " is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+        throw Error(ErrorCode::STORE_UNAVAILABLE, "the API keys in " + path +
+                                                      " are not valid JSON (error at byte " + std::to_string(e.byte) + ")");
     } catch (const json::exception& e) {
         invalid_file(path, e.what());
     }
@@ -116,9 +117,19 @@ std::string serialise_api_keys(const std::vector<StoredApiKey>& keys) {
     return json{{"version", kFileVersion}, {"apiKeys", std::move(list)}}.dump(2) + "\n";
 }
 
-std::vector<StoredApiKey> load_api_keys(const fs::path& path) {
-    auto text = read_key_file(path);
-    return text ? parse_api_keys(*text, path) : std::vector<StoredApiKey>{};
+std::vector<StoredApiKey> load_api_keys(const KeyList& list) {
+    auto text = list.read();
+    return text ? parse_api_keys(*text, list.where()) : std::vector<StoredApiKey>{};
+}
+
+// read-modify-write of the list: edit(keys) changes the parsed keys in place
+void update_api_keys(const KeyList& list, const std::function<void(std::vector<StoredApiKey>&)>& edit) {
+    list.update([&](const std::optional<std::string>& text) {
+        std::vector<StoredApiKey> keys;
+        if (text) keys = parse_api_keys(*text, list.where());
+        edit(keys);
+        return serialise_api_keys(keys);
+    });
 }
 
 } // namespace
@@ -155,60 +166,108 @@ std::optional<std::string_view> bearer_token_of(std::string_view authorization) 
     return token;
 }
 
-NewApiKey create_api_key(const fs::path& data_dir, ApiKeyScope scope, bool allow_policy_overrides) {
-    KeyFileLock lock(data_dir, kApiKeysLockName);
-    fs::path path = api_keys_path(data_dir);
-    auto keys = load_api_keys(path);
+KeyList api_key_list(const fs::path& data_dir, Store* shared) {
+    return shared ? KeyList::document(*shared, kApiKeysDocument) : KeyList::file(data_dir, kApiKeysFileName, kApiKeysLockName);
+}
 
+NewApiKey create_api_key(const KeyList& list, ApiKeyScope scope, bool allow_policy_overrides) {
     NewApiKey key;
-    do {
-        key.id = std::string(kApiKeyIdPrefix) + random_base32(kIdRandomChars, true);
-    } while (std::any_of(keys.begin(), keys.end(), [&](const StoredApiKey& k) { return k.info.id == key.id; }));
-    std::string secret = new_secret();
-    key.api_key = key.id + "_" + secret;
-    OPENSSL_cleanse(secret.data(), secret.size());
-    key.scope = scope;
-    key.allow_policy_overrides = allow_policy_overrides;
-    key.created = utc_now_iso8601();
-
-    keys.push_back({ApiKeyInfo{key.id, scope, allow_policy_overrides, key.created, KeyStatus::ACTIVE, ""},
-                    sha256_hex(key.api_key)});
-    write_key_file_atomically(path, serialise_api_keys(keys));
+    update_api_keys(list, [&](std::vector<StoredApiKey>& keys) {
+        do {
+            key.id = std::string(kApiKeyIdPrefix) + random_base32(kIdRandomChars, true);
+        } while (std::any_of(keys.begin(), keys.end(), [&](const StoredApiKey& k) { return k.info.id == key.id; }));
+        std::string secret = new_secret();
+        key.api_key = key.id + "_" + secret;
+        OPENSSL_cleanse(secret.data(), secret.size());
+        key.scope = scope;
+        key.allow_policy_overrides = allow_policy_overrides;
+        key.created = utc_now_iso8601();
+        keys.push_back({ApiKeyInfo{key.id, scope, allow_policy_overrides, key.created, KeyStatus::ACTIVE, ""},
+                        sha256_hex(key.api_key)});
+    });
     return key;
 }
 
-std::vector<ApiKeyInfo> list_api_keys(const fs::path& data_dir) {
+NewApiKey create_api_key(const fs::path& data_dir, ApiKeyScope scope, bool allow_policy_overrides) {
+    return create_api_key(api_key_list(data_dir), scope, allow_policy_overrides);
+}
+
+std::vector<ApiKeyInfo> list_api_keys(const KeyList& list) {
     std::vector<ApiKeyInfo> infos;
-    for (auto& stored : load_api_keys(api_keys_path(data_dir))) infos.push_back(std::move(stored.info));
+    for (auto& stored : load_api_keys(list)) infos.push_back(std::move(stored.info));
     return infos;
 }
 
-void revoke_api_key(const fs::path& data_dir, std::string_view id) {
-    KeyFileLock lock(data_dir, kApiKeysLockName);
-    fs::path path = api_keys_path(data_dir);
-    auto keys = load_api_keys(path);
-    auto it = std::find_if(keys.begin(), keys.end(), [&](const StoredApiKey& k) { return k.info.id == id; });
-    if (it == keys.end())
-        throw Error(ErrorCode::RESOURCE_NOT_FOUND, "no API key '" + std::string(id) + "' in " + path.string());
-    if (it->info.status == KeyStatus::INACTIVE) return;
-    it->info.status = KeyStatus::INACTIVE;
-    it->info.revoked = utc_now_iso8601();
-    write_key_file_atomically(path, serialise_api_keys(keys));
+std::vector<ApiKeyInfo> list_api_keys(const fs::path& data_dir) { return list_api_keys(api_key_list(data_dir)); }
+
+void revoke_api_key(const KeyList& list, std::string_view id) {
+    update_api_keys(list, [&](std::vector<StoredApiKey>& keys) {
+        auto it = std::find_if(keys.begin(), keys.end(), [&](const StoredApiKey& k) { return k.info.id == id; });
+        if (it == keys.end())
+            throw Error(ErrorCode::RESOURCE_NOT_FOUND, "no API key '" + std::string(id) + "' in " + list.where());
+        if (it->info.status == KeyStatus::INACTIVE) return;
+        it->info.status = KeyStatus::INACTIVE;
+        it->info.revoked = utc_now_iso8601();
+    });
 }
 
-ApiKeyStore::ApiKeyStore(fs::path data_dir, std::chrono::milliseconds recheck_interval)
-    : watcher_(api_keys_path(data_dir), recheck_interval) {
+void revoke_api_key(const fs::path& data_dir, std::string_view id) { revoke_api_key(api_key_list(data_dir), id); }
+
+std::size_t copy_api_keys(const KeyList& from, const KeyList& to) {
+    std::vector<StoredApiKey> source = load_api_keys(from);
+    std::size_t added = 0;
+    if (source.empty()) return 0;
+    update_api_keys(to, [&](std::vector<StoredApiKey>& keys) {
+        for (const StoredApiKey& key : source) {
+            if (std::any_of(keys.begin(), keys.end(), [&](const StoredApiKey& k) { return k.info.id == key.info.id; }))
+                continue;
+            keys.push_back(key);
+            ++added;
+        }
+    });
+    return added;
+}
+
+ApiKeyStore::ApiKeyStore(KeyList list, std::chrono::milliseconds recheck_interval)
+    : watcher_(std::move(list), recheck_interval) {
     std::lock_guard guard(mutex_);
     refresh_locked(true);
 }
 
-void ApiKeyStore::refresh_locked(bool initial, bool now) {
-    if (!watcher_.changed(now)) return;
+ApiKeyStore::ApiKeyStore(fs::path data_dir, std::chrono::milliseconds recheck_interval)
+    : watcher_(api_key_list(data_dir), recheck_interval) {
+    std::lock_guard guard(mutex_);
+    refresh_locked(true);
+}
+
+void ApiKeyStore::refresh() {
+    std::lock_guard guard(mutex_);
+    refresh_locked(false, false, true);
+}
+
+void ApiKeyStore::refresh_locked(bool initial, bool now, bool background) {
+    // a store refreshed in the background is never asked on a lookup: lookups run on the event loop
+    if (background_ && !initial && !background) return;
+    try {
+        const bool changed = watcher_.changed(now);
+        unreachable_ = false;
+        if (!changed) return;
+    } catch (const Error& e) {
+        if (initial) throw;
+        // a shared store that cannot be asked now: keep the keys read last (requests that need the store
+        // fail on their own); a revocation is seen once it answers again
+        unreachable_ = true;
+        if (last_error_ != e.what()) {
+            last_error_ = e.what();
+            std::cerr << "facegate: cannot check the API keys for changes: " << e.what() << std::endl;
+        }
+        return;
+    }
     try {
         std::optional<std::string> text = watcher_.read();
         std::map<std::string, Entry, std::less<>> active;
         if (text)
-            for (auto& stored : parse_api_keys(*text, watcher_.file()))
+            for (auto& stored : parse_api_keys(*text, watcher_.list().where()))
                 if (stored.info.status == KeyStatus::ACTIVE)
                     active.emplace(std::move(stored.info.id), Entry{std::move(stored.sha256_hex), stored.info.scope,
                                                                     stored.info.allow_policy_overrides});
@@ -241,6 +300,10 @@ std::optional<ApiKeyIdentity> ApiKeyStore::authenticate(std::string_view bearer_
         // per unknown id; the file is read only when it changed)
         refresh_locked(false, true);
         it = active_.find(id);
+        // unknown to the keys read last, and the shared store that may know it does not answer: an outage
+        // (503), not a refusal of the key
+        if (it == active_.end() && unreachable_)
+            throw Error(ErrorCode::STORE_UNAVAILABLE, "the store holding the API keys does not answer");
         if (it == active_.end()) return std::nullopt;
     }
     if (digest.size() != kSha256HexLength ||

@@ -10,6 +10,7 @@
 // then 43 characters of base64url (256 random bits), e.g. fgk_q3x7mzk2a5hd_Zm9v...; 60 characters in all.
 
 #include "auth/key_file.h"
+#include "auth/key_list.h"
 
 #include <chrono>
 #include <filesystem>
@@ -24,6 +25,7 @@ namespace facegate {
 
 inline constexpr std::string_view kApiKeysFileName = "api-keys.json";
 inline constexpr std::string_view kApiKeysLockName = "api-keys.lock";
+inline constexpr std::string_view kApiKeysDocument = "api-keys"; // in a shared store
 inline constexpr std::string_view kApiKeyIdPrefix = "fgk_";
 
 // flows: register and verify only; admin: also audit, erasure and the admin console
@@ -65,6 +67,10 @@ struct ApiKeyIdentity {
 
 std::filesystem::path api_keys_path(const std::filesystem::path& data_dir);
 
+// where the API keys are: the store's document when `shared` (several nodes on one database), else the
+// data directory's file
+KeyList api_key_list(const std::filesystem::path& data_dir, Store* shared = nullptr);
+
 // true for "fgk_" + 12 of a-z 2-7: an API key's id (as opposed to an access key id)
 bool looks_like_api_key_id(std::string_view id);
 
@@ -75,14 +81,20 @@ std::optional<std::string_view> bearer_token_of(std::string_view authorization);
 // adds a new active key (creating the directory, mode 0700, and the file when missing) and returns it.
 // throws Error(STORE_UNAVAILABLE) when the file cannot be read or written, Error(INTERNAL) when the random
 // generator fails.
+NewApiKey create_api_key(const KeyList& list, ApiKeyScope scope, bool allow_policy_overrides = false);
 NewApiKey create_api_key(const std::filesystem::path& data_dir, ApiKeyScope scope, bool allow_policy_overrides = false);
 
 // every key of the file, oldest first; empty when there is no file
+std::vector<ApiKeyInfo> list_api_keys(const KeyList& list);
 std::vector<ApiKeyInfo> list_api_keys(const std::filesystem::path& data_dir);
 
 // marks the key Inactive (a no-op when it already is); throws Error(RESOURCE_NOT_FOUND) for an id not in
 // the file
+void revoke_api_key(const KeyList& list, std::string_view id);
 void revoke_api_key(const std::filesystem::path& data_dir, std::string_view id);
+
+// facegate migrate: adds the keys of `from` whose id `to` does not have; returns how many
+std::size_t copy_api_keys(const KeyList& from, const KeyList& to);
 
 // the server's view of the API keys. thread-safe. like AccessKeyStore, it re-reads the file when it
 // changed, checking at most once per recheck interval, so keys created or revoked by the CLI take effect
@@ -92,6 +104,7 @@ class ApiKeyStore {
     static constexpr std::chrono::milliseconds kDefaultRecheck{200};
 
     // reads the file now; throws Error(STORE_UNAVAILABLE) when it exists but cannot be read or parsed
+    explicit ApiKeyStore(KeyList list, std::chrono::milliseconds recheck_interval = kDefaultRecheck);
     explicit ApiKeyStore(std::filesystem::path data_dir, std::chrono::milliseconds recheck_interval = kDefaultRecheck);
 
     // the key's id and scope when `bearer_token` is an active key of the file; nullopt for a malformed,
@@ -100,6 +113,11 @@ class ApiKeyStore {
     // how many keys are active now
     size_t active_key_count();
 
+    // for a list in a shared store: lookups stop asking the store (they run on the HTTP event loop, which must
+    // never wait on a database); a background thread calls refresh() instead, every 200 ms or so
+    void refresh_in_background() { background_ = true; }
+    void refresh(); // re-reads the list when it changed
+
   private:
     struct Entry {
         std::string sha256_hex; // of the whole key, 64 lower-case hex digits
@@ -107,12 +125,14 @@ class ApiKeyStore {
         bool allow_policy_overrides;
     };
 
-    void refresh_locked(bool initial, bool now = false);
+    void refresh_locked(bool initial, bool now = false, bool background = false);
 
     std::mutex mutex_;
-    KeyFileWatcher watcher_;
+    KeyListWatcher watcher_;
     std::map<std::string, Entry, std::less<>> active_; // id -> entry, active keys only
     std::string last_error_; // the last failure to read the file, reported once
+    bool unreachable_ = false; // the last check for changes could not ask the (shared) store
+    bool background_ = false;  // refresh_in_background()
 };
 
 } // namespace facegate

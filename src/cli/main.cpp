@@ -14,7 +14,8 @@
 #include "service/face_collections.h"
 #include "service/identity_flows.h"
 #include "store/kek_source.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
+#include "store/store_migration.h"
 
 #include <CLI/CLI.hpp>
 #include <openssl/evp.h>
@@ -61,25 +62,24 @@ void split_listen(const std::string& listen, facegate::HttpEdgeConfig& http) {
     if (http.port < 0 || http.port > 65535) throw Error(ErrorCode::INVALID_PARAMETER, "port out of range");
 }
 
-// the store of a data directory, its face templates sealed under the configured KEK (store/kek_source.h);
-// with may_create_kek, a new data directory gets DATA/kek
-facegate::SqliteStoreOptions store_options(const std::string& data_dir, const facegate::KekOptions& kek,
-                                           bool may_create_kek = true) {
-    facegate::SqliteStoreOptions options;
-    options.data_dir = data_dir;
-    facegate::KekCallbacks callbacks = facegate::kek_callbacks(kek, data_dir);
-    options.kek_source = callbacks.source;
-    if (may_create_kek) options.create_kek = callbacks.create;
-    return options;
+// the store a command opens (SQLite in the data directory, or PostgreSQL with --store), its face templates
+// sealed under the configured KEK (store/kek_source.h); with may_create_kek, a new data directory gets DATA/kek
+std::unique_ptr<facegate::Store> open_command_store(const facegate::StoreLocation& location,
+                                                    const facegate::KekOptions& kek, bool may_create_kek = true) {
+    facegate::OpenStoreOptions options;
+    options.kek = kek;
+    options.may_create_kek = may_create_kek;
+    options.connections = 2;
+    return facegate::open_store(location, options);
 }
 
-// a store, engine and service on a data directory, for the collection commands
+// a store, engine and service, for the collection and flow commands
 struct LocalService {
-    facegate::SqliteStore store;
+    std::unique_ptr<facegate::Store> store;
     facegate::FaceEngine engine;
     facegate::FaceCollections service;
-    LocalService(const facegate::SqliteStoreOptions& options, const facegate::EngineConfig& config)
-        : store(options), engine(config), service(store, engine) {}
+    LocalService(std::unique_ptr<facegate::Store> opened, const facegate::EngineConfig& config)
+        : store(std::move(opened)), engine(config), service(*store, engine) {}
 };
 
 } // namespace
@@ -277,9 +277,21 @@ int main(int argc, char** argv) {
     search->add_option("--max-faces", max_faces, "MaxFaces")->capture_default_str();
     search->add_option("IMAGE", search_image)->required();
 
+    auto* migrate = app.add_subcommand("migrate", "copy a data directory's store (collections, faces, users, tokens, "
+                                                  "audit, keys) into a PostgreSQL database; a second run copies nothing");
+    std::string migrate_from, migrate_to;
+    migrate->add_option("--from", migrate_from, "data directory (its SQLite database and key files)")->required();
+    migrate->add_option("--to", migrate_to, "PostgreSQL connection URI")->required();
+
     // every command that opens the store: where the key-encryption key of the face templates is
     facegate::KekOptions kek_options;
-    for (auto* command : {serve, register_command, verify_command, keys, collection, index, search}) {
+    std::string store_uri;
+    for (auto* command : {serve, register_command, verify_command, keys, collection, index, search, migrate}) {
+        if (command != migrate)
+            command->add_option("--store", store_uri, "PostgreSQL connection URI (postgresql://USER@HOST:PORT/DB?...): "
+                                                  "the store shared by several nodes, keys included; "
+                                                  "default: SQLite in --data")
+            ->envname("FACEGATE_STORE");
         command->add_option("--kek-file", kek_options.file, "file holding the key-encryption key of the face "
                                                             "templates, 64 hex digits (default: DATA/kek)")
             ->envname("FACEGATE_KEK_FILE");
@@ -304,11 +316,46 @@ int main(int argc, char** argv) {
             split_listen(listen, serve_options.edge);
             serve_options.memory_budget = memory_budget_mb << 20;
             serve_options.data_dir = data_dir;
+            serve_options.store_uri = store_uri;
             serve_options.engine = config;
             return facegate::serve(serve_options);
         }
+        const facegate::StoreLocation location{data_dir, store_uri};
+        if (*migrate) {
+            // both stores open with the same KEK: the source's to read its templates, the destination's to seal them
+            if (!std::filesystem::exists(std::filesystem::path(migrate_from) / "facegate.db"))
+                throw Error(ErrorCode::INVALID_PARAMETER, "no facegate database in " + migrate_from);
+            std::unique_ptr<facegate::Store> from = open_command_store({migrate_from, ""}, kek_options, false);
+            std::unique_ptr<facegate::Store> to = open_command_store({migrate_from, migrate_to}, kek_options, false);
+            auto said = std::chrono::steady_clock::now();
+            facegate::MigrationReport report = facegate::migrate_store(
+                *from, *to, std::filesystem::absolute(migrate_from).string(), [&](const std::string& what, std::uint64_t n) {
+                    if (std::chrono::steady_clock::now() - said < std::chrono::seconds(2)) return;
+                    said = std::chrono::steady_clock::now();
+                    std::cerr << "facegate: migrate: " << n << " " << what << " so far\n";
+                });
+            const std::size_t access = facegate::copy_access_keys(facegate::access_key_list(migrate_from),
+                                                                  facegate::access_key_list(migrate_from, to.get()));
+            const std::size_t api = facegate::copy_api_keys(facegate::api_key_list(migrate_from),
+                                                            facegate::api_key_list(migrate_from, to.get()));
+            auto counts = [](const facegate::MigrationCounts& c) {
+                return nlohmann::ordered_json{{"source", c.source}, {"copied", c.copied}, {"destination", c.destination}};
+            };
+            nlohmann::ordered_json result{{"to", facegate::redact_store_uri(migrate_to)},
+                                          {"collections", counts(report.collections)},
+                                          {"users", counts(report.users)},
+                                          {"faces", counts(report.faces)},
+                                          {"clientRequestTokens", counts(report.tokens)},
+                                          {"auditRecords", counts(report.audit)},
+                                          {"keysCopied", {{"access", access}, {"api", api}}},
+                                          {"verified", report.mismatches.empty()},
+                                          {"mismatches", report.mismatches}};
+            std::cout << result.dump(2) << '\n';
+            return report.mismatches.empty() ? 0 : kExitError;
+        }
         if (*keys && (*keys_rotate_kek || *keys_rotate_data_key)) {
-            facegate::SqliteStore store(store_options(data_dir, kek_options, false));
+            std::unique_ptr<facegate::Store> opened = open_command_store(location, kek_options, false);
+            facegate::Store& store = *opened;
             nlohmann::ordered_json result;
             if (*keys_rotate_kek) {
                 const std::string previous = store.template_key_status().kek_id;
@@ -341,16 +388,21 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*keys) {
+            // the keys of a data directory are files; those of a shared store are in it
+            std::unique_ptr<facegate::Store> shared;
+            if (location.shared()) shared = open_command_store(location, kek_options, false);
             if (*keys_create) {
-                std::cout << facegate::keys_create_command(data_dir, key_kind, key_scope, allow_policy_overrides) << '\n';
+                std::cout << facegate::keys_create_command(data_dir, key_kind, key_scope, allow_policy_overrides,
+                                                           shared.get())
+                          << '\n';
             }
-            else if (*keys_list) std::cout << facegate::keys_list_command(data_dir) << '\n';
-            else std::cout << facegate::keys_revoke_command(data_dir, revoke_id) << '\n';
+            else if (*keys_list) std::cout << facegate::keys_list_command(data_dir, shared.get()) << '\n';
+            else std::cout << facegate::keys_revoke_command(data_dir, revoke_id, shared.get()) << '\n';
             return 0;
         }
         config.workers = 1;
         if (*register_command || *verify_command) {
-            LocalService local(store_options(data_dir, kek_options), config);
+            LocalService local(open_command_store(location, kek_options), config);
             facegate::DocumentAnalyzer analyzer(local.engine);
             facegate::IdentityFlows flows(local.service, analyzer, policy);
             auto image = read_image_file(flow_image, config.decode.max_bytes);
@@ -366,7 +418,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*collection || *index || *search) {
-            LocalService local(store_options(data_dir, kek_options), config);
+            LocalService local(open_command_store(location, kek_options), config);
             if (*collection_create) {
                 out = facegate::handle_rekognition_operation(local.service, "CreateCollection", {{"CollectionId", collection_id}});
             } else if (*collection_list) {
@@ -400,7 +452,7 @@ int main(int argc, char** argv) {
         std::cout << out.dump(2) << '\n';
         return 0;
     } catch (const Error& e) {
-        std::cerr << facegate::error_json(e).dump() << '\n';
+        std::cerr << facegate::error_json(e, true).dump() << '\n';
     } catch (const std::exception& e) {
         std::cerr << facegate::error_json(Error(ErrorCode::INTERNAL, e.what())).dump() << '\n';
     }

@@ -26,7 +26,8 @@ WireError wire_error(ErrorCode code) {
     case ErrorCode::PAYLOAD_TOO_LARGE: return {"ImageTooLargeException", 413};
     case ErrorCode::HEADERS_TOO_LARGE: return {"RequestHeaderFieldsTooLargeException", 431};
     case ErrorCode::BAD_REQUEST: return {"SerializationException", 400};
-    case ErrorCode::STORE_UNAVAILABLE: return {"InternalServerError", 500};
+    // the database cannot be reached now (PostgreSQL down, a lock held too long): worth a retry
+    case ErrorCode::STORE_UNAVAILABLE: return {"ServiceUnavailable", 503};
     case ErrorCode::UNKNOWN_OPERATION: return {"UnknownOperationException", 400};
     case ErrorCode::SERIALIZATION: return {"SerializationException", 400};
     case ErrorCode::MODEL_UNAVAILABLE: return {"InternalServerError", 500};

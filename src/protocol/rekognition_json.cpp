@@ -89,9 +89,14 @@ json compare_faces_json(const CompareFacesResult& result) {
             {"UnmatchedFaces", unmatched}};
 }
 
-json error_json(const Error& error) {
+json error_json(const Error& error, bool for_operator) {
+    // a store outage's details name the database's host and its errors: for the operator's log, not the
+    // caller, who only needs to know that a retry is worth it
+    const std::string message = error.code() == ErrorCode::STORE_UNAVAILABLE && !for_operator
+                                    ? "the service is unavailable now (its store does not answer); retry later"
+                                    : error.what();
     // both spellings: botocore reads `message`, the JavaScript v3 SDK `Message`
-    return {{"__type", wire_error(error.code()).type}, {"message", error.what()}, {"Message", error.what()}};
+    return {{"__type", wire_error(error.code()).type}, {"message", message}, {"Message", message}};
 }
 
 } // namespace facegate

@@ -24,6 +24,7 @@ nlohmann::json detect_faces_json(const ImageAnalysis& analysis);
 nlohmann::json compare_faces_json(const CompareFacesResult& result);
 
 // {"__type": "<Rekognition error type>", "message": "..."}
-nlohmann::json error_json(const Error& error);
+// {"__type", "message", "Message"}; a store outage says only that (for_operator: its details too, for the CLI)
+nlohmann::json error_json(const Error& error, bool for_operator = false);
 
 } // namespace facegate

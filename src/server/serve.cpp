@@ -10,7 +10,7 @@
 #include "server/flow_routes.h"
 #include "server/web_routes.h"
 #include "service/identity_flows.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
@@ -27,6 +27,8 @@ namespace facegate {
 namespace {
 
 constexpr std::chrono::minutes kHousekeepingEvery{10};
+constexpr std::chrono::seconds kReadinessEvery{1};
+constexpr std::chrono::milliseconds kKeysRefreshEvery{200};
 constexpr size_t kBudgetPerWorker = size_t(512) << 20;
 
 // /metrics tells how busy the service is and names its collections: for operators only
@@ -58,13 +60,23 @@ void render_ops_error(const std::exception_ptr& error, HttpResponse& res) {
 
 // /healthz and /metrics, both inline: they never wait behind analyses
 void install_ops_routes(Router& router, FaceCollections& service, Metrics& metrics, const HttpEdge*& edge,
-                        const MemoryBudget& budget, const std::string& metrics_key, ApiKeyStore& api_keys) {
+                        const MemoryBudget& budget, const std::string& metrics_key, ApiKeyStore& api_keys,
+                        const std::atomic<bool>& store_ready) {
+    // readiness for a load balancer: 503 while the store does not answer (a node of a shared store whose
+    // database is down), so traffic goes to the nodes that can serve it. The answer comes from the
+    // readiness thread's last ping: the event loop never waits on the database
     Route health;
     health.method = "GET";
     health.pattern = "/healthz";
     health.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, 0, "healthz"}; };
-    health.handle = [](HttpRequest&, HttpResponse& res) {
-        res.set_content(R"({"status":"ok"})", "application/json");
+    health.handle = [&store_ready](HttpRequest&, HttpResponse& res) {
+        if (store_ready.load(std::memory_order_relaxed)) {
+            res.set_content(R"({"status":"ok"})", "application/json");
+            return;
+        }
+        res.status = 503;
+        res.set_header("Retry-After", "1");
+        res.set_content(R"({"status":"unavailable","store":"unreachable"})", "application/json");
     };
     router.add(std::move(health));
 
@@ -106,22 +118,28 @@ void install_ops_routes(Router& router, FaceCollections& service, Metrics& metri
 } // namespace
 
 int serve(const ServeOptions& options) {
-    std::filesystem::create_directories(options.data_dir);
-    SqliteStoreOptions store_options;
-    store_options.data_dir = options.data_dir;
-    // templates at rest: refuses to start without the KEK of sealed data, or with a wrong one
-    KekCallbacks kek = kek_callbacks(options.kek, options.data_dir);
-    store_options.kek_source = kek.source;
-    store_options.create_kek = kek.create;
-    SqliteStore store(store_options);
+    const StoreLocation location{options.data_dir, options.store_uri};
+    if (!location.shared()) std::filesystem::create_directories(options.data_dir);
+    // templates at rest: refuses to start without the KEK of sealed data, or with a wrong one. The pool has a
+    // connection for every thread that may use the store at once
+    OpenStoreOptions open;
+    open.kek = options.kek;
+    open.connections = size_t(std::max(1, options.engine.workers)) + options.edge.store_lane.threads + 2;
+    std::unique_ptr<Store> opened = open_store(location, open);
+    Store& store = *opened;
+    // a shared store also holds the keys, so that every node accepts the same ones
+    Store* shared = location.shared() ? &store : nullptr;
+    if (shared) spdlog::info("store: PostgreSQL at {}", redact_store_uri(location.uri));
 
     auto env_key = access_key_from_env();
-    if (auto created = ensure_initial_key(options.data_dir, env_key)) {
-        std::fprintf(stderr, "facegate: no access key was configured: created one in %s (mode 0600); "
-                             "`facegate keys list --data %s` shows it\n",
-                     created->c_str(), options.data_dir.c_str());
+    KeyList access_keys = access_key_list(options.data_dir, shared);
+    if (auto created = ensure_initial_key(access_keys, env_key)) {
+        std::fprintf(stderr, "facegate: no access key was configured: created one in %s; `facegate keys list` "
+                             "with the same %s shows it\n",
+                     created->c_str(), shared ? "--store" : "--data");
     }
-    AccessKeyStore keys(options.data_dir, env_key);
+    AccessKeyStore keys(access_keys, env_key);
+    if (shared) keys.refresh_in_background();
 
     // every decode reserves its peak memory here first, so large images wait for each other
     MemoryBudget budget(options.memory_budget ? options.memory_budget
@@ -150,7 +168,9 @@ int serve(const ServeOptions& options) {
 
     DocumentAnalyzer analyzer(engine);
     IdentityFlows flows(service, analyzer, options.policy);
-    ApiKeyStore api_keys(options.data_dir);
+    if (shared) flows.count_rate_limits_in_store(); // one budget per key across the nodes
+    ApiKeyStore api_keys(api_key_list(options.data_dir, shared));
+    if (shared) api_keys.refresh_in_background();
     FlowRoutesConfig flow_config = options.flows;
     flow_config.require_auth = options.rekognition.require_auth;
     flow_config.max_image_body = options.rekognition.max_image_body;
@@ -167,7 +187,8 @@ int serve(const ServeOptions& options) {
     rekognition.install(router);
     flow_routes.install(router);
     install_web_routes(router);
-    install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys);
+    std::atomic<bool> store_ready{store.ping()};
+    install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys, store_ready);
 
     // the analysis lane has exactly the engine's workers: decoding and analysis never outnumber them
     HttpEdgeConfig edge_config = options.edge;
@@ -180,20 +201,47 @@ int serve(const ServeOptions& options) {
                  options.edge.host.c_str(), port);
     std::fflush(stderr);
 
-    // housekeeping: expired ClientRequestTokens and old change-feed entries
+    // housekeeping: expired ClientRequestTokens and old change-feed entries; and readiness: a ping of the
+    // store every second, which also keeps this node's indexes following the other nodes' writes
     std::mutex housekeeping_mutex;
     std::condition_variable housekeeping_wake;
     bool stopping = false;
     std::thread housekeeping([&] {
         std::unique_lock lock(housekeeping_mutex);
-        while (!housekeeping_wake.wait_for(lock, kHousekeepingEvery, [&] { return stopping; })) {
-            try {
-                store.prune();
-            } catch (const std::exception& e) {
-                spdlog::warn("housekeeping failed: {}", e.what());
+        auto next_prune = std::chrono::steady_clock::now() + kHousekeepingEvery;
+        while (!housekeeping_wake.wait_for(lock, kReadinessEvery, [&] { return stopping; })) {
+            lock.unlock();
+            const bool ready = store.ping();
+            if (ready != store_ready.exchange(ready))
+                ready ? spdlog::info("store: reachable again") : spdlog::warn("store: unreachable; /healthz says 503");
+            if (ready) {
+                try {
+                    service.catch_up();
+                    if (std::chrono::steady_clock::now() >= next_prune) {
+                        next_prune = std::chrono::steady_clock::now() + kHousekeepingEvery;
+                        store.prune();
+                    }
+                } catch (const std::exception& e) {
+                    spdlog::warn("housekeeping failed: {}", e.what());
+                }
             }
+            lock.lock();
         }
     });
+    // the keys of a shared store: followed here, never from the event loop (a revocation on any node takes
+    // effect on this one within kKeysRefreshEvery)
+    std::thread keys_refresher;
+    if (shared) {
+        keys_refresher = std::thread([&] {
+            std::unique_lock lock(housekeeping_mutex);
+            while (!housekeeping_wake.wait_for(lock, kKeysRefreshEvery, [&] { return stopping; })) {
+                lock.unlock();
+                keys.refresh();
+                api_keys.refresh();
+                lock.lock();
+            }
+        });
+    }
     edge.run();
     {
         std::lock_guard lock(housekeeping_mutex);
@@ -201,6 +249,7 @@ int serve(const ServeOptions& options) {
     }
     housekeeping_wake.notify_all();
     housekeeping.join();
+    if (keys_refresher.joinable()) keys_refresher.join();
     spdlog::info("stopped");
     return 0;
 }

@@ -15,6 +15,9 @@ namespace facegate {
 
 struct ServeOptions {
     std::filesystem::path data_dir = "data";
+    // a PostgreSQL connection URI (--store, FACEGATE_STORE): the store shared by several nodes, which also
+    // holds the keys; empty: SQLite under data_dir (store/open_store.h)
+    std::string store_uri;
     HttpEdgeConfig edge;                 // listening, limits, deadlines, TLS, lanes (their threads follow the engine's workers)
     RekognitionRoutesConfig rekognition; // POST /: authentication and body limits
     EngineConfig engine;

@@ -150,6 +150,9 @@ class FaceCollections {
     const FaceEngine& engine() const { return engine_; }
     // each loaded index: faces, and whether its graph is in use (for metrics)
     std::vector<CollectionIndexes::IndexState> index_states() { return indexes_.states(); }
+    // applies the writes other processes made (the change feed) to the loaded indexes now, instead of at the
+    // next search
+    void catch_up() { indexes_.catch_up(); }
 
   private:
     std::vector<FaceSearchMatch> search_vector(const std::string& collection_id, const std::vector<float>& query,

@@ -161,6 +161,10 @@ class IdentityFlows {
 
     const FlowPolicy& policy() const { return policy_; }
 
+    // counts the rate limits in the store (Store::count_in_window) instead of this process's memory, so that
+    // the nodes of a deployment on one database share each budget. Call before serving.
+    void count_rate_limits_in_store();
+
   private:
     std::string stored_id(const std::string& external_id); // encodes, remembering aliases
     std::string shown_id(const std::string& external_image_id);     // decodes, asking the store for aliases

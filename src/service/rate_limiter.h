@@ -54,6 +54,12 @@ class RateLimiter {
     // counts a request of `key` and says whether it is allowed
     RateDecision check(std::string_view key);
 
+    // from now on, counts with `shared` instead of this process's memory: several nodes of one deployment
+    // then share one budget per key (IdentityFlows counts in the store). shared(key) counts a request as
+    // check() does. Set before the limiter is used by other threads.
+    using SharedCounter = std::function<RateDecision(std::string_view key)>;
+    void count_with(SharedCounter shared) { shared_ = std::move(shared); }
+
     const RateLimit& limit() const { return limit_; }
     // keys with state now (at most max_keys)
     size_t tracked_keys() const;
@@ -91,6 +97,7 @@ class RateLimiter {
     Lru lru_;
     std::unordered_map<std::string_view, Lru::iterator, KeyedHash> index_; // views of the entries' keys
     uint64_t evicted_active_ = 0;
+    SharedCounter shared_;
 };
 
 } // namespace facegate

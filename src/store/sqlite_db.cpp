@@ -166,6 +166,8 @@ std::int64_t Connection::query_integer(const char* sql) {
     return st.step() ? st.integer(0) : 0;
 }
 
+int Connection::changes() const { return sqlite3_changes(db_); }
+
 std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -76,6 +76,7 @@ class Connection {
     std::int64_t query_integer(const char* sql);
 
     std::int64_t last_insert_rowid() const;
+    int changes() const; // rows changed by the last INSERT, UPDATE or DELETE
     bool in_transaction() const;
     sqlite3* handle() const { return db_; }
 

@@ -150,8 +150,28 @@ INSERT INTO template_keys(version, kek_id, wrapped, active, created_ms)
   SELECT 0, '', x'', 0, 0 WHERE EXISTS (SELECT 1 FROM face_embeddings);
 )sql";
 
+
+// Version 5: state a deployment shares (Store::update_document, Store::count_in_window): small named
+// documents replaced whole (the key lists of a shared store), and the requests counted by shared rate
+// limits (a row per counted request, pruned as its window passes)
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE documents (
+  name       TEXT PRIMARY KEY,
+  version    INTEGER NOT NULL,
+  body       TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE rate_events (
+  id        INTEGER PRIMARY KEY,
+  rate_key  TEXT NOT NULL,
+  time_ms   INTEGER NOT NULL
+);
+CREATE INDEX rate_events_by_key ON rate_events(rate_key, time_ms);
+CREATE INDEX rate_events_by_time ON rate_events(time_ms);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

@@ -1154,6 +1154,7 @@ void SqliteStore::do_prune() {
         const std::int64_t now = now_ms();
         c.prepare("DELETE FROM request_tokens WHERE created_ms <= ?1").bind(1, now - kTokenLifetimeMs).run();
         c.prepare("DELETE FROM face_changes WHERE created_ms <= ?1").bind(1, now - options_.change_retention_ms).run();
+        c.prepare("DELETE FROM rate_events WHERE time_ms <= ?1").bind(1, now - kMaxRateWindowMs).run();
     });
     if (scrub_pending_.load(std::memory_order_relaxed)) do_scrub();
 }
@@ -1237,6 +1238,203 @@ void SqliteStore::do_scrub() {
     std::lock_guard serial(write_mutex_);
     Pool::Lease lease = pool_->acquire();
     checkpoint(lease.connection());
+}
+
+} // namespace facegate
+
+//
+// shared state: documents, counted windows, exclusive sections
+//
+
+namespace facegate {
+
+std::optional<StoredDocument> SqliteStore::do_read_document(std::string_view name) {
+    return read([&](Connection& c) -> std::optional<StoredDocument> {
+        Statement st = c.prepare("SELECT version, body FROM documents WHERE name = ?1");
+        st.bind(1, name);
+        if (!st.step()) return std::nullopt;
+        return StoredDocument{st.integer(0), st.text(1)};
+    });
+}
+
+std::int64_t SqliteStore::do_document_version(std::string_view name) {
+    return read([&](Connection& c) -> std::int64_t {
+        Statement st = c.prepare("SELECT version FROM documents WHERE name = ?1");
+        st.bind(1, name);
+        return st.step() ? st.integer(0) : 0;
+    });
+}
+
+StoredDocument SqliteStore::do_update_document(
+    std::string_view name, const std::function<std::string(const std::optional<std::string>&)>& change) {
+    return write([&](Connection& c) {
+        std::optional<std::string> current;
+        std::int64_t version = 0;
+        {
+            Statement st = c.prepare("SELECT version, body FROM documents WHERE name = ?1");
+            st.bind(1, name);
+            if (st.step()) {
+                version = st.integer(0);
+                current = st.text(1);
+            }
+        }
+        StoredDocument stored{version + 1, change(current)};
+        c.prepare("INSERT INTO documents(name, version, body, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+                  "ON CONFLICT(name) DO UPDATE SET version = excluded.version, body = excluded.body, "
+                  "updated_ms = excluded.updated_ms")
+            .bind(1, name)
+            .bind(2, stored.version)
+            .bind(3, stored.text)
+            .bind(4, now_ms())
+            .run();
+        return stored;
+    });
+}
+
+WindowCount SqliteStore::do_count_in_window(std::string_view key, std::int64_t window_ms, std::uint32_t max_requests) {
+    window_ms = std::min(window_ms, kMaxRateWindowMs);
+    return write([&](Connection& c) {
+        const std::int64_t now = now_ms();
+        c.prepare("DELETE FROM rate_events WHERE rate_key = ?1 AND time_ms <= ?2").bind(1, key).bind(2, now - window_ms).run();
+        Statement st = c.prepare("SELECT count(*), min(time_ms) FROM rate_events WHERE rate_key = ?1");
+        st.bind(1, key);
+        st.step();
+        const auto counted = static_cast<std::uint32_t>(st.integer(0));
+        WindowCount result;
+        if (counted >= max_requests) {
+            result.retry_after_ms = std::max<std::int64_t>(1, st.integer(1) + window_ms - now);
+            return result;
+        }
+        c.prepare("INSERT INTO rate_events(rate_key, time_ms) VALUES (?1, ?2)").bind(1, key).bind(2, now).run();
+        result.allowed = true;
+        result.remaining = max_requests - counted - 1;
+        return result;
+    });
+}
+
+void SqliteStore::do_run_exclusively(std::string_view, const std::function<void()>& work) {
+    std::lock_guard lock(exclusive_mutex_);
+    work();
+}
+
+} // namespace facegate
+
+//
+// migration: rows copied with their ids and times
+//
+
+namespace facegate {
+
+ImportCounts SqliteStore::do_import_rows(const CollectionRows& rows) {
+    const std::string& collection_id = rows.info.collection_id;
+    std::vector<SealedEmbedding> sealed;
+    for (const FaceRecord& face : rows.faces) sealed.push_back(seal_embedding(collection_id, face.face_id, face.embedding));
+    return write([&](Connection& c) {
+        const std::int64_t now = now_ms();
+        ImportCounts counts;
+        if (!find_collection(c, collection_id)) {
+            c.prepare("INSERT INTO collections(collection_id, arn, face_model_version, created_ms) VALUES (?1, ?2, ?3, ?4)")
+                .bind(1, collection_id)
+                .bind(2, rows.info.arn.empty() ? options_.arn_prefix + collection_id : rows.info.arn)
+                .bind(3, rows.info.face_model_version)
+                .bind(4, rows.info.created_ms)
+                .run();
+            ++counts.collections;
+        }
+        const std::int64_t key = require_collection(c, collection_id).key;
+        for (const UserRecord& user : rows.users) {
+            if (find_user(c, key, user.user_id)) continue;
+            c.prepare("INSERT INTO users(collection_key, user_id, status, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .bind(1, key)
+                .bind(2, user.user_id)
+                .bind(3, user_status_name(UserStatus::CREATED))
+                .bind(4, user.created_ms)
+                .bind(5, user.updated_ms)
+                .run();
+            ++counts.users;
+        }
+        const std::uint32_t active = active_key_version(c);
+        if (std::any_of(sealed.begin(), sealed.end(), [&](const SealedEmbedding& e) { return e.key_version != active; })) {
+            sealing_key_is_current(active, [&c] { return load_data_keys(c); });
+            for (std::size_t i = 0; i < sealed.size(); ++i)
+                sealed[i] = seal_embedding(collection_id, rows.faces[i].face_id, rows.faces[i].embedding);
+        }
+        std::set<std::int64_t> touched_users;
+        for (std::size_t i = 0; i < rows.faces.size(); ++i) {
+            const FaceRecord& face = rows.faces[i];
+            {
+                Statement st = c.prepare("SELECT 1 FROM faces WHERE face_id = ?1");
+                st.bind(1, face.face_id);
+                if (st.step()) continue;
+            }
+            std::optional<std::int64_t> user_key;
+            if (face.user_id) {
+                user_key = require_user(c, key, *face.user_id).key;
+                touched_users.insert(*user_key);
+            }
+            c.prepare("INSERT INTO faces(collection_key, face_id, image_id, external_image_id, bbox_width, bbox_height, "
+                      "bbox_left, bbox_top, confidence, model_version, created_ms, user_key) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+                .bind(1, key)
+                .bind(2, face.face_id)
+                .bind(3, face.image_id)
+                .bind(4, face.external_image_id)
+                .bind(5, static_cast<double>(face.bounding_box.width))
+                .bind(6, static_cast<double>(face.bounding_box.height))
+                .bind(7, static_cast<double>(face.bounding_box.left))
+                .bind(8, static_cast<double>(face.bounding_box.top))
+                .bind(9, static_cast<double>(face.confidence))
+                .bind(10, face.model_version)
+                .bind(11, face.created_ms)
+                .bind(12, user_key)
+                .run();
+            const std::int64_t row_id = c.last_insert_rowid();
+            c.prepare("INSERT INTO face_embeddings(row_id, embedding, key_version) VALUES (?1, ?2, ?3)")
+                .bind(1, row_id)
+                .bind_blob(2, sealed[i].blob)
+                .bind(3, static_cast<std::int64_t>(sealed[i].key_version))
+                .run();
+            record_change(c, collection_id, FaceChangeKind::FACE_ADDED, row_id, face.face_id, now);
+            ++counts.faces;
+        }
+        for (std::int64_t user_key : touched_users) {
+            // the status follows the faces, keeping the source's update time
+            Statement st = c.prepare("UPDATE users SET status = ?2 WHERE user_key = ?1");
+            st.bind(1, user_key).bind(2, user_status_name(user_face_count(c, user_key) > 0 ? UserStatus::ACTIVE
+                                                                                           : UserStatus::CREATED));
+            st.run();
+        }
+        return counts;
+    });
+}
+
+std::vector<StoredToken> SqliteStore::do_export_tokens() {
+    return read([&](Connection& c) {
+        std::vector<StoredToken> tokens;
+        Statement st = c.prepare("SELECT operation, token, request_hash, response, created_ms FROM request_tokens "
+                                 "WHERE created_ms > ?1 ORDER BY created_ms");
+        st.bind(1, now_ms() - kTokenLifetimeMs);
+        while (st.step()) tokens.push_back({st.text(0), st.text(1), TokenEntry{st.text(2), st.text(3), st.integer(4)}});
+        return tokens;
+    });
+}
+
+ImportCounts SqliteStore::do_import_tokens(const std::vector<StoredToken>& tokens) {
+    return write([&](Connection& c) {
+        ImportCounts counts;
+        for (const StoredToken& token : tokens) {
+            Statement st = c.prepare("INSERT INTO request_tokens(operation, token, request_hash, response, created_ms) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(operation, token) DO NOTHING");
+            st.bind(1, token.operation)
+                .bind(2, token.token)
+                .bind(3, token.entry.request_hash)
+                .bind(4, token.entry.response)
+                .bind(5, token.entry.created_ms)
+                .run();
+            counts.tokens += static_cast<std::uint64_t>(c.changes());
+        }
+        return counts;
+    });
 }
 
 } // namespace facegate

@@ -130,6 +130,18 @@ class SqliteStore final : public Store {
     bool do_retire_data_keys(std::uint32_t target) override;
     void do_scrub() override;
 
+    std::optional<StoredDocument> do_read_document(std::string_view name) override;
+    std::int64_t do_document_version(std::string_view name) override;
+    StoredDocument do_update_document(
+        std::string_view name, const std::function<std::string(const std::optional<std::string>&)>& change) override;
+    WindowCount do_count_in_window(std::string_view key, std::int64_t window_ms, std::uint32_t max_requests) override;
+    // one process per SQLite store serves requests: the lock is this process's (the CLI's writes are
+    // serialised by the database file's lock)
+    void do_run_exclusively(std::string_view name, const std::function<void()>& work) override;
+    ImportCounts do_import_rows(const CollectionRows& rows) override;
+    std::vector<StoredToken> do_export_tokens() override;
+    ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) override;
+
   private:
     class Pool;
 
@@ -148,6 +160,7 @@ class SqliteStore final : public Store {
     std::filesystem::path path_;
     std::unique_ptr<Pool> pool_;
     std::mutex write_mutex_; // serializes this process's write transactions (cheaper than SQLite's busy polling)
+    std::mutex exclusive_mutex_; // do_run_exclusively
     std::atomic<bool> scrub_pending_{false}; // an erasure's checkpoint could not finish yet (readers held it up)
 };
 

@@ -5,6 +5,7 @@
 
 #include <uuid/uuid.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -391,5 +392,82 @@ FaceChangeBatch Store::face_changes_since(std::int64_t after_seq, std::size_t li
 }
 
 void Store::prune() { do_prune(); }
+
+} // namespace facegate
+
+//
+// shared state
+//
+
+namespace facegate {
+
+namespace {
+
+void validate_document_name(std::string_view name) {
+    const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!ok) throw Error(ErrorCode::INVALID_PARAMETER, "document name must match [a-z0-9-]{1,64}");
+}
+
+constexpr std::size_t kMaxDocumentBytes = 16u << 20;
+constexpr std::size_t kMaxCountKeyBytes = 512;
+
+} // namespace
+
+std::optional<StoredDocument> Store::read_document(std::string_view name) {
+    validate_document_name(name);
+    return do_read_document(name);
+}
+
+std::int64_t Store::document_version(std::string_view name) {
+    validate_document_name(name);
+    return do_document_version(name);
+}
+
+StoredDocument Store::update_document(std::string_view name,
+                                      const std::function<std::string(const std::optional<std::string>&)>& change) {
+    validate_document_name(name);
+    return do_update_document(name, [&](const std::optional<std::string>& current) {
+        std::string next = change(current);
+        if (next.size() > kMaxDocumentBytes) throw Error(ErrorCode::INVALID_PARAMETER, "document too large");
+        return next;
+    });
+}
+
+WindowCount Store::count_in_window(std::string_view key, std::int64_t window_ms, std::uint32_t max_requests) {
+    if (key.empty() || key.size() > kMaxCountKeyBytes)
+        throw Error(ErrorCode::INVALID_PARAMETER, "rate key must be 1 to 512 bytes");
+    if (window_ms <= 0 || max_requests == 0)
+        throw Error(ErrorCode::INVALID_PARAMETER, "rate window and maximum must be positive");
+    return do_count_in_window(key, window_ms, max_requests);
+}
+
+void Store::run_exclusively(std::string_view name, const std::function<void()>& work) {
+    if (name.empty() || name.size() > kMaxCountKeyBytes)
+        throw Error(ErrorCode::INVALID_PARAMETER, "lock name must be 1 to 512 bytes");
+    do_run_exclusively(name, work);
+}
+
+bool Store::ping() noexcept { return do_ping(); }
+
+ImportCounts Store::import_rows(const CollectionRows& rows) {
+    validate_collection_id(rows.info.collection_id);
+    for (const UserRecord& user : rows.users) validate_user_id(user.user_id);
+    for (const FaceRecord& face : rows.faces) {
+        if (face.embedding.size() != kEmbeddingDim)
+            throw Error(ErrorCode::INVALID_PARAMETER, "an imported face needs its embedding");
+        if (face.external_image_id) validate_external_image_id(*face.external_image_id);
+        if (face.user_id) validate_user_id(*face.user_id);
+    }
+    return do_import_rows(rows);
+}
+
+std::vector<StoredToken> Store::export_tokens() { return do_export_tokens(); }
+
+ImportCounts Store::import_tokens(const std::vector<StoredToken>& tokens) {
+    for (const StoredToken& token : tokens) validate_request_token(token.token);
+    return do_import_tokens(tokens);
+}
 
 } // namespace facegate

@@ -54,6 +54,7 @@ inline constexpr std::size_t kMaxUserFaceIdsPerCall = 100; // AssociateFaces/Dis
 inline constexpr std::size_t kMaxFaceIdsPerCall = 4096;  // DeleteFaces/ListFaces FaceIds
 inline constexpr std::size_t kMaxFacesPerImage = 100;    // IndexFaces stores at most 100 faces per image
 inline constexpr std::int64_t kTokenLifetimeMs = 24LL * 3600 * 1000; // ClientRequestToken memory
+inline constexpr std::int64_t kMaxRateWindowMs = 24LL * 3600 * 1000; // count_in_window: longer windows are cut
 
 // the operation names under which ClientRequestTokens are remembered (Rekognition's names)
 namespace operation {
@@ -394,6 +395,46 @@ struct DataKeyRotation {
 };
 
 //
+// shared state of a deployment: what several nodes on one database must agree on beyond the faces
+//
+
+// a small named document (the API keys, the access keys): replaced whole, numbered by version
+struct StoredDocument {
+    std::int64_t version = 0; // increases with every replacement, from 1
+    std::string text{};
+};
+
+// a request counted against a sliding window shared by every process on the store
+struct WindowCount {
+    bool allowed = false;
+    std::int64_t retry_after_ms = 0; // when refused: until the oldest counted request leaves the window
+    std::uint32_t remaining = 0;     // requests still allowed in the window (after this one, when allowed)
+};
+
+//
+// migration between backends (facegate migrate): rows copied with their ids and times
+//
+
+// rows of one collection, as a migration copies them
+struct CollectionRows {
+    CollectionInfo info{};
+    std::vector<UserRecord> users{};
+    std::vector<FaceRecord> faces{}; // with embeddings (plain: the store seals them under its own key) and user ids
+};
+
+// a remembered ClientRequestToken, with the operation it belongs to
+struct StoredToken {
+    std::string operation{};
+    std::string token{};
+    TokenEntry entry{};
+};
+
+// what an import added; rows whose ids existed already are left as they are and not counted
+struct ImportCounts {
+    std::uint64_t collections = 0, users = 0, faces = 0, tokens = 0;
+};
+
+//
 // the store
 //
 
@@ -491,6 +532,32 @@ class Store {
                                     const std::function<void(std::uint64_t, std::uint64_t)>& on_progress = {});
     TemplateKeyStatus template_key_status();
 
+    // shared state (see StoredDocument, WindowCount)
+    // documents: names are [a-z0-9-]{1,64}; texts at most 16 MB
+    std::optional<StoredDocument> read_document(std::string_view name);
+    // the version of a document, 0 when absent: cheap enough to poll
+    std::int64_t document_version(std::string_view name);
+    // read-modify-write in one transaction, serialised with every other update of the same document (in
+    // any process): change(current text or nullopt) returns the new text; returns what was stored
+    StoredDocument update_document(std::string_view name,
+                                   const std::function<std::string(const std::optional<std::string>&)>& change);
+    // counts a request of `key` ([printable], at most 512 bytes) when fewer than max_requests were counted
+    // in the last window_ms (refused requests are not counted); atomic across processes
+    WindowCount count_in_window(std::string_view key, std::int64_t window_ms, std::uint32_t max_requests);
+    // runs `work` while holding the deployment-wide lock `name` (every process on the store excludes the
+    // others); `work` may call the store. Error STORE_UNAVAILABLE when the lock cannot be taken in time
+    void run_exclusively(std::string_view name, const std::function<void()>& work);
+    // true when the store answers now (for a readiness probe); never throws
+    bool ping() noexcept;
+
+    // migration (facegate migrate); see CollectionRows. One write transaction per call: the collection (when
+    // new), then its users and faces, each kept as it is when its id exists already (so a second run adds
+    // nothing). A face's user must be among the users of this call or already stored. The faces get this
+    // store's row ids and a FACE_ADDED entry in the change feed
+    ImportCounts import_rows(const CollectionRows& rows);
+    std::vector<StoredToken> export_tokens(); // the live ones (younger than kTokenLifetimeMs)
+    ImportCounts import_tokens(const std::vector<StoredToken>& tokens);
+
   protected:
     virtual CollectionInfo do_create_collection(std::string_view collection_id, std::string_view face_model_version) = 0;
     virtual void do_delete_collection(std::string_view collection_id) = 0;
@@ -543,6 +610,18 @@ class Store {
 
     virtual FaceChangeBatch do_face_changes_since(std::int64_t after_seq, std::size_t limit) = 0;
     virtual void do_prune() = 0;
+
+    virtual std::optional<StoredDocument> do_read_document(std::string_view name) = 0;
+    virtual std::int64_t do_document_version(std::string_view name) = 0;
+    virtual StoredDocument do_update_document(
+        std::string_view name, const std::function<std::string(const std::optional<std::string>&)>& change) = 0;
+    virtual WindowCount do_count_in_window(std::string_view key, std::int64_t window_ms,
+                                           std::uint32_t max_requests) = 0;
+    virtual void do_run_exclusively(std::string_view name, const std::function<void()>& work) = 0;
+    virtual bool do_ping() noexcept { return true; }
+    virtual ImportCounts do_import_rows(const CollectionRows& rows) = 0;
+    virtual std::vector<StoredToken> do_export_tokens() = 0;
+    virtual ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) = 0;
 
     // templates at rest: what a backend stores for them (the keys and blobs, never a plain key)
     using DataKeyLoader = std::function<std::vector<DataKeyRecord>()>;

@@ -10,7 +10,7 @@ namespace {
 
 using CollectionsTest = test::StoreTest;
 
-TEST_F(CollectionsTest, CreateDescribeDelete) {
+TEST_P(CollectionsTest, CreateDescribeDelete) {
     CollectionInfo info = store_->create_collection("staff", "facegate-1");
     EXPECT_EQ(info.collection_id, "staff");
     EXPECT_EQ(info.arn, "arn:aws:rekognition:local:000000000000:collection/staff");
@@ -39,16 +39,16 @@ TEST_F(CollectionsTest, CreateDescribeDelete) {
     EXPECT_FALSE(store_->get_collection("staff"));
     EXPECT_STORE_ERROR(store_->describe_collection("staff"), ErrorCode::RESOURCE_NOT_FOUND);
     EXPECT_STORE_ERROR(store_->delete_collection("staff"), ErrorCode::RESOURCE_NOT_FOUND);
-    EXPECT_TRUE(store_->check_integrity().empty());
+    EXPECT_TRUE(check_integrity().empty());
 }
 
-TEST_F(CollectionsTest, CollectionIdsAreCaseSensitiveAndUnique) {
+TEST_P(CollectionsTest, CollectionIdsAreCaseSensitiveAndUnique) {
     store_->create_collection("Staff", "v1");
     EXPECT_STORE_ERROR(store_->create_collection("Staff", "v1"), ErrorCode::RESOURCE_ALREADY_EXISTS);
     EXPECT_NO_THROW(store_->create_collection("staff", "v1"));
 }
 
-TEST_F(CollectionsTest, RejectsMalformedIds) {
+TEST_P(CollectionsTest, RejectsMalformedIds) {
     EXPECT_STORE_ERROR(store_->create_collection("", "v1"), ErrorCode::INVALID_PARAMETER);
     EXPECT_STORE_ERROR(store_->create_collection("a b", "v1"), ErrorCode::INVALID_PARAMETER);
     EXPECT_STORE_ERROR(store_->create_collection("a:b", "v1"), ErrorCode::INVALID_PARAMETER);
@@ -58,7 +58,7 @@ TEST_F(CollectionsTest, RejectsMalformedIds) {
     EXPECT_NO_THROW(store_->create_collection("a-b_c.d", "v1"));
 }
 
-TEST_F(CollectionsTest, DeletingACollectionRemovesItsFacesAndUsers) {
+TEST_P(CollectionsTest, DeletingACollectionRemovesItsFacesAndUsers) {
     store_->create_collection("c", "v1");
     AddFacesResult added = store_->add_faces("c", test::make_image(2, 1));
     store_->create_user("c", "u");
@@ -70,10 +70,10 @@ TEST_F(CollectionsTest, DeletingACollectionRemovesItsFacesAndUsers) {
     EXPECT_TRUE(store_->get_faces("c", {added.faces[0].face_id}).empty());
     EXPECT_FALSE(store_->get_user("c", "u"));
     EXPECT_EQ(store_->describe_collection("c").info.face_model_version, "v2");
-    EXPECT_TRUE(store_->check_integrity().empty());
+    EXPECT_TRUE(check_integrity().empty());
 }
 
-TEST_F(CollectionsTest, ListingPagesCoverEveryCollectionOnce) {
+TEST_P(CollectionsTest, ListingPagesCoverEveryCollectionOnce) {
     std::set<std::string> created;
     for (int i = 0; i < 23; ++i) {
         std::string id = test::numbered("c", i);
@@ -102,7 +102,7 @@ TEST_F(CollectionsTest, ListingPagesCoverEveryCollectionOnce) {
     EXPECT_TRUE(all.next_token.empty());
 }
 
-TEST_F(CollectionsTest, ListingRefusesForeignTokens) {
+TEST_P(CollectionsTest, ListingRefusesForeignTokens) {
     store_->create_collection("c", "v1");
     EXPECT_STORE_ERROR(store_->list_collections({.after = "garbage!", .limit = 5}), ErrorCode::INVALID_PAGINATION_TOKEN);
     EXPECT_STORE_ERROR(store_->list_collections({.after = encode_page_token('f', "c", 1), .limit = 5}),
@@ -110,7 +110,7 @@ TEST_F(CollectionsTest, ListingRefusesForeignTokens) {
     EXPECT_STORE_ERROR(store_->list_collections({.after = "", .limit = 0}), ErrorCode::INVALID_PARAMETER);
 }
 
-TEST_F(CollectionsTest, EverythingSurvivesReopening) {
+TEST_P(CollectionsTest, EverythingSurvivesReopening) {
     store_->create_collection("c", "v1");
     AddFacesResult added = store_->add_faces("c", test::make_image(2, 7, "img-1"));
     store_->create_user("c", "u");
@@ -131,6 +131,8 @@ TEST_F(CollectionsTest, EverythingSurvivesReopening) {
     EXPECT_TRUE(store_->recall("CreateUser", "tok"));
     EXPECT_EQ(store_->query_audit({}).records.size(), 1u);
 }
+
+FACEGATE_STORE_BACKENDS(CollectionsTest);
 
 } // namespace
 } // namespace facegate

@@ -60,24 +60,24 @@ void expect_exactly(Store& store, const std::vector<FaceRecord>& reported, std::
     EXPECT_EQ(listed, ids);
 }
 
-TEST_F(ConcurrencyTest, ManyThreadsWritingNothingLostNothingDuplicated) {
+TEST_P(ConcurrencyTest, ManyThreadsWritingNothingLostNothingDuplicated) {
     std::vector<FaceRecord> reported;
     add_concurrently({store_.get()}, 8, 30, reported);
     expect_exactly(*store_, reported, 8 * 30 * 2);
-    EXPECT_TRUE(store_->check_integrity().empty());
+    EXPECT_TRUE(check_integrity().empty());
 }
 
-TEST_F(ConcurrencyTest, TwoStoresOnOneFileLikeTwoProcesses) {
-    // two SqliteStore objects do not share their write mutex: they meet on SQLite's file lock and
-    // busy_timeout, as the server and the CLI do
-    SqliteStore second(options());
+TEST_P(ConcurrencyTest, TwoStoresOnOneFileLikeTwoProcesses) {
+    // two store objects do not share their write mutex: they meet on SQLite's file lock and busy_timeout,
+    // as the server and the CLI do, or on PostgreSQL's store-wide lock, as two nodes do
+    Store& second = another_store();
     std::vector<FaceRecord> reported;
     add_concurrently({store_.get(), &second}, 3, 25, reported);
     expect_exactly(*store_, reported, 2 * 3 * 25 * 2);
     expect_exactly(second, reported, 2 * 3 * 25 * 2);
 }
 
-TEST_F(ConcurrencyTest, ReadersRunWhileWritersWrite) {
+TEST_P(ConcurrencyTest, ReadersRunWhileWritersWrite) {
     std::atomic<bool> done{false};
     std::atomic<int> reads{0}, errors{0};
     std::vector<std::thread> readers;
@@ -107,8 +107,8 @@ TEST_F(ConcurrencyTest, ReadersRunWhileWritersWrite) {
     expect_exactly(*store_, reported, 160);
 }
 
-TEST_F(ConcurrencyTest, ConcurrentCreateUserSucceedsOnce) {
-    SqliteStore second(options());
+TEST_P(ConcurrencyTest, ConcurrentCreateUserSucceedsOnce) {
+    Store& second = another_store();
     std::atomic<int> created{0}, conflicts{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i)
@@ -126,7 +126,7 @@ TEST_F(ConcurrencyTest, ConcurrentCreateUserSucceedsOnce) {
     EXPECT_EQ(conflicts, 7);
 }
 
-TEST_F(ConcurrencyTest, ConcurrentRetriesWithOneTokenRunOnce) {
+TEST_P(ConcurrencyTest, ConcurrentRetriesWithOneTokenRunOnce) {
     std::atomic<int> ran{0}, replayed{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 6; ++i)
@@ -145,7 +145,7 @@ TEST_F(ConcurrencyTest, ConcurrentRetriesWithOneTokenRunOnce) {
     EXPECT_EQ(replayed, 5);
 }
 
-TEST_F(ConcurrencyTest, ConcurrentAssociationsRespectTheUserLimit) {
+TEST_P(ConcurrencyTest, ConcurrentAssociationsRespectTheUserLimit) {
     std::vector<std::string> faces;
     for (int i = 0; i < 3; ++i)
         for (const FaceRecord& f : store_->add_faces("c", test::make_image(40, i)).faces) faces.push_back(f.face_id);
@@ -166,10 +166,8 @@ TEST_F(ConcurrencyTest, ConcurrentAssociationsRespectTheUserLimit) {
     EXPECT_EQ(store_->get_user("c", "u")->face_count, kMaxFacesPerUser);
 }
 
-TEST_F(ConcurrencyTest, APoolOfOneConnectionStillServesManyThreads) {
-    SqliteStoreOptions o = options();
-    o.max_connections = 1;
-    SqliteStore small(o);
+TEST_P(ConcurrencyTest, APoolOfOneConnectionStillServesManyThreads) {
+    Store& small = another_store(1);
     std::vector<FaceRecord> reported;
     std::atomic<bool> done{false};
     std::thread reader([&] {
@@ -180,6 +178,8 @@ TEST_F(ConcurrencyTest, APoolOfOneConnectionStillServesManyThreads) {
     reader.join();
     expect_exactly(small, reported, 80);
 }
+
+FACEGATE_STORE_BACKENDS(ConcurrencyTest);
 
 } // namespace
 } // namespace facegate

@@ -31,7 +31,7 @@ class FacesTest : public test::StoreTest {
     }
 };
 
-TEST_F(FacesTest, AddFacesAssignsIdsAndKeepsEverything) {
+TEST_P(FacesTest, AddFacesAssignsIdsAndKeepsEverything) {
     NewImageFaces image = test::make_image(3, 1, "photo-1");
     AddFacesResult added = store_->add_faces("c", image);
     EXPECT_FALSE(added.deduplicated);
@@ -72,7 +72,7 @@ TEST_F(FacesTest, AddFacesAssignsIdsAndKeepsEverything) {
     EXPECT_TRUE(got[0].embedding.empty());
 }
 
-TEST_F(FacesTest, RowIdsAreNeverReused) {
+TEST_P(FacesTest, RowIdsAreNeverReused) {
     AddFacesResult a = store_->add_faces("c", test::make_image(2, 1));
     store_->delete_faces("c", {a.faces[0].face_id, a.faces[1].face_id});
     reopen();
@@ -80,13 +80,13 @@ TEST_F(FacesTest, RowIdsAreNeverReused) {
     EXPECT_GT(b.faces[0].row_id, a.faces[1].row_id);
 }
 
-TEST_F(FacesTest, AnImageWithoutFacesStoresNothing) {
+TEST_P(FacesTest, AnImageWithoutFacesStoresNothing) {
     AddFacesResult added = store_->add_faces("c", test::make_image(0, 1, "empty"));
     EXPECT_TRUE(added.faces.empty());
     EXPECT_EQ(store_->describe_collection("c").face_count, 0u);
 }
 
-TEST_F(FacesTest, AddFacesValidates) {
+TEST_P(FacesTest, AddFacesValidates) {
     EXPECT_STORE_ERROR(store_->add_faces("missing", test::make_image(1, 1)), ErrorCode::RESOURCE_NOT_FOUND);
 
     NewImageFaces bad = test::make_image(1, 1);
@@ -108,7 +108,7 @@ TEST_F(FacesTest, AddFacesValidates) {
     EXPECT_EQ(store_->describe_collection("c").face_count, 0u);
 }
 
-TEST_F(FacesTest, SameImageAndExternalIdIsNotStoredTwice) {
+TEST_P(FacesTest, SameImageAndExternalIdIsNotStoredTwice) {
     NewImageFaces image = test::make_image(2, 1, "photo-1");
     image.image_digest = "sha256-of-photo-1";
     AddFacesResult first = store_->add_faces("c", image);
@@ -137,7 +137,7 @@ TEST_F(FacesTest, SameImageAndExternalIdIsNotStoredTwice) {
     EXPECT_TRUE(store_->add_faces("c", anonymous).deduplicated);
 }
 
-TEST_F(FacesTest, ListingPagesCoverEveryFaceOnce) {
+TEST_P(FacesTest, ListingPagesCoverEveryFaceOnce) {
     std::vector<std::string> all;
     for (int i = 0; i < 17; ++i)
         for (const FaceRecord& f : store_->add_faces("c", test::make_image(3, i)).faces) all.push_back(f.face_id);
@@ -149,7 +149,7 @@ TEST_F(FacesTest, ListingPagesCoverEveryFaceOnce) {
     EXPECT_TRUE(page.faces[0].embedding.empty());
 }
 
-TEST_F(FacesTest, ListingIsStableUnderConcurrentInsertsAndDeletes) {
+TEST_P(FacesTest, ListingIsStableUnderConcurrentInsertsAndDeletes) {
     std::vector<std::string> original;
     for (int i = 0; i < 10; ++i)
         for (const FaceRecord& f : store_->add_faces("c", test::make_image(2, i)).faces) original.push_back(f.face_id);
@@ -183,7 +183,7 @@ TEST_F(FacesTest, ListingIsStableUnderConcurrentInsertsAndDeletes) {
     for (const std::string& id : seen) EXPECT_EQ(counted.count(id), 1u) << "duplicate " << id;
 }
 
-TEST_F(FacesTest, ListingFilters) {
+TEST_P(FacesTest, ListingFilters) {
     AddFacesResult a = store_->add_faces("c", test::make_image(4, 1));
     store_->create_user("c", "u1");
     store_->create_user("c", "u2");
@@ -208,7 +208,7 @@ TEST_F(FacesTest, ListingFilters) {
     EXPECT_EQ(p.faces[0].user_id, "u1");
 }
 
-TEST_F(FacesTest, ListingErrors) {
+TEST_P(FacesTest, ListingErrors) {
     EXPECT_STORE_ERROR(store_->list_faces("missing", {}, {}), ErrorCode::RESOURCE_NOT_FOUND);
     store_->create_collection("other", "v1");
     store_->add_faces("c", test::make_image(3, 1));
@@ -221,7 +221,7 @@ TEST_F(FacesTest, ListingErrors) {
     EXPECT_STORE_ERROR(store_->list_faces("c", {.user_id = "bad user", .face_ids = {}}, {}), ErrorCode::INVALID_PARAMETER);
 }
 
-TEST_F(FacesTest, DeleteFacesReportsWhatItCouldNotDelete) {
+TEST_P(FacesTest, DeleteFacesReportsWhatItCouldNotDelete) {
     AddFacesResult a = store_->add_faces("c", test::make_image(3, 1));
     store_->create_user("c", "u");
     store_->associate_faces("c", "u", {a.faces[1].face_id});
@@ -250,10 +250,10 @@ TEST_F(FacesTest, DeleteFacesReportsWhatItCouldNotDelete) {
 
     EXPECT_STORE_ERROR(store_->delete_faces("c", {}), ErrorCode::INVALID_PARAMETER);
     EXPECT_STORE_ERROR(store_->delete_faces("missing", {a.faces[2].face_id}), ErrorCode::RESOURCE_NOT_FOUND);
-    EXPECT_TRUE(store_->check_integrity().empty());
+    EXPECT_TRUE(check_integrity().empty());
 }
 
-TEST_F(FacesTest, FacesByExternalIdAndErasure) {
+TEST_P(FacesTest, FacesByExternalIdAndErasure) {
     AddFacesResult a = store_->add_faces("c", test::make_image(2, 1, "person-1"));
     AddFacesResult b = store_->add_faces("c", test::make_image(1, 2, "person-1"));
     store_->add_faces("c", test::make_image(1, 3, "person-2"));
@@ -275,10 +275,10 @@ TEST_F(FacesTest, FacesByExternalIdAndErasure) {
     EXPECT_EQ(u->face_count, 0u);
     EXPECT_EQ(u->status, UserStatus::CREATED);
     EXPECT_TRUE(store_->delete_faces_by_external_id("c", "person-1").empty());
-    EXPECT_TRUE(store_->check_integrity().empty());
+    EXPECT_TRUE(check_integrity().empty());
 }
 
-TEST_F(FacesTest, EmbeddingScansAreConsistentSnapshots) {
+TEST_P(FacesTest, EmbeddingScansAreConsistentSnapshots) {
     AddFacesResult a = store_->add_faces("c", test::make_image(2, 1));
     AddFacesResult b = store_->add_faces("c", test::make_image(2, 2));
     store_->create_user("c", "u");
@@ -298,7 +298,7 @@ TEST_F(FacesTest, EmbeddingScansAreConsistentSnapshots) {
     EXPECT_STORE_ERROR(store_->load_all_embeddings("missing"), ErrorCode::RESOURCE_NOT_FOUND);
 }
 
-TEST_F(FacesTest, ChangeFeedFollowsEveryFaceWrite) {
+TEST_P(FacesTest, ChangeFeedFollowsEveryFaceWrite) {
     std::int64_t start = store_->face_changes_since(0).last_seq;
     AddFacesResult a = store_->add_faces("c", test::make_image(2, 1));
     store_->create_user("c", "u");
@@ -335,6 +335,8 @@ TEST_F(FacesTest, ChangeFeedFollowsEveryFaceWrite) {
     EXPECT_EQ(later.changes[0].seq, batch.last_seq + 1);
     EXPECT_FALSE(store_->face_changes_since(batch.last_seq).gap);
 }
+
+FACEGATE_STORE_BACKENDS(FacesTest);
 
 } // namespace
 } // namespace facegate

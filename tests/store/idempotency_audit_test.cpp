@@ -9,7 +9,7 @@ using AuditTest = test::StoreTest;
 
 constexpr std::int64_t kHour = 3600 * 1000;
 
-TEST_F(IdempotencyTest, RememberAndRecall) {
+TEST_P(IdempotencyTest, RememberAndRecall) {
     EXPECT_FALSE(store_->recall("CreateUser", "t1"));
     TokenEntry stored = store_->remember("CreateUser", "t1", "hash-a", "{\"a\":1}");
     EXPECT_EQ(stored.response, "{\"a\":1}");
@@ -29,7 +29,7 @@ TEST_F(IdempotencyTest, RememberAndRecall) {
     EXPECT_STORE_ERROR(store_->remember("CreateUser", "t2", "", "{}"), ErrorCode::INVALID_PARAMETER);
 }
 
-TEST_F(IdempotencyTest, EntriesExpireAfterADay) {
+TEST_P(IdempotencyTest, EntriesExpireAfterADay) {
     store_->remember("CreateUser", "t1", "hash-a", "a");
     clock_.advance_ms(24 * kHour - 1);
     EXPECT_TRUE(store_->recall("CreateUser", "t1"));
@@ -42,7 +42,7 @@ TEST_F(IdempotencyTest, EntriesExpireAfterADay) {
     EXPECT_FALSE(store_->recall("CreateUser", "t1"));
 }
 
-TEST_F(IdempotencyTest, WritesRememberTheirResponseAtomically) {
+TEST_P(IdempotencyTest, WritesRememberTheirResponseAtomically) {
     store_->create_collection("c", "v1");
     int renders = 0;
     TokenRecord<UserRecord> token{"tok-1", "hash-1", [&](const UserRecord& u) {
@@ -80,7 +80,7 @@ TEST_F(IdempotencyTest, WritesRememberTheirResponseAtomically) {
     EXPECT_FALSE(store_->get_user("c", "dave"));
 }
 
-TEST_F(IdempotencyTest, IndexFacesWithATokenIsNotDuplicated) {
+TEST_P(IdempotencyTest, IndexFacesWithATokenIsNotDuplicated) {
     store_->create_collection("c", "v1");
     TokenRecord<AddFacesResult> token{"index-1", "hash", [](const AddFacesResult& r) { return r.faces.at(0).face_id; }};
     AddFacesResult added = store_->add_faces("c", test::make_image(2, 1), &token);
@@ -101,7 +101,7 @@ TEST_F(IdempotencyTest, IndexFacesWithATokenIsNotDuplicated) {
     EXPECT_THROW(store_->delete_user("c", "u", &del), TokenReplayed); // not RESOURCE_NOT_FOUND
 }
 
-TEST_F(AuditTest, AppendAndQuery) {
+TEST_P(AuditTest, AppendAndQuery) {
     const std::int64_t t0 = clock_.now->load();
     store_->append_audit({.time_ms = 0, .operation = "CreateCollection", .collection_id = "c", .external_image_id = {},
                           .user_id = {}, .face_ids = {}, .outcome = "OK", .caller_key_id = "AKIA1"});
@@ -151,12 +151,15 @@ TEST_F(AuditTest, AppendAndQuery) {
     EXPECT_STORE_ERROR(store_->append_audit({.operation = "", .outcome = "OK"}), ErrorCode::INVALID_PARAMETER);
 }
 
-TEST_F(AuditTest, AuditOutlivesTheCollection) {
+TEST_P(AuditTest, AuditOutlivesTheCollection) {
     store_->create_collection("c", "v1");
     store_->append_audit({.operation = "CreateCollection", .collection_id = "c", .outcome = "OK"});
     store_->delete_collection("c");
     EXPECT_EQ(store_->query_audit({.collection_id = "c"}).records.size(), 1u);
 }
+
+FACEGATE_STORE_BACKENDS(AuditTest);
+FACEGATE_STORE_BACKENDS(IdempotencyTest);
 
 } // namespace
 } // namespace facegate

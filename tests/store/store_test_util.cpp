@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "store/store_test_util.h"
 
+#include "store/pg_test_server.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -57,17 +59,92 @@ SqliteStoreOptions options_for(const std::filesystem::path& dir) {
     return o;
 }
 
-void StoreTest::SetUp() { store_ = std::make_unique<SqliteStore>(options()); }
+PgStoreOptions pg_options_for(const std::string& conninfo) {
+    PgStoreOptions o;
+    o.conninfo = conninfo;
+    o.kek_source = [] { return std::optional<Kek>(test_kek()); };
+    return o;
+}
 
-SqliteStoreOptions StoreTest::options() const {
+void SqliteStoreTest::SetUp() { store_ = std::make_unique<SqliteStore>(options()); }
+
+SqliteStoreOptions SqliteStoreTest::options() const {
     SqliteStoreOptions o = options_for(dir_.path());
     o.clock_ms = clock_.function();
     return o;
 }
 
-void StoreTest::reopen() {
+void SqliteStoreTest::reopen() {
     store_.reset();
     store_ = std::make_unique<SqliteStore>(options());
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::SQLITE ? "SQLite" : "PostgreSQL";
+}
+
+void StoreTest::SetUp() {
+    if (GetParam() == Backend::POSTGRESQL) {
+        try {
+            conninfo_ = PgTestServer::instance().create_database();
+        } catch (const std::exception& e) {
+            // fail (never skip) with the reason; throwing keeps the suites' own SetUp from going on
+            ADD_FAILURE() << e.what();
+            throw;
+        }
+    }
+    store_ = open_store();
+}
+
+void StoreTest::TearDown() {
+    others_.clear();
+    store_.reset();
+    if (!conninfo_.empty()) PgTestServer::instance().drop_database(conninfo_);
+}
+
+std::unique_ptr<Store> StoreTest::open_store(std::size_t max_connections) const {
+    if (GetParam() == Backend::POSTGRESQL) {
+        PgStoreOptions o = pg_options_for(conninfo_);
+        o.clock_ms = clock_.function();
+        if (max_connections) o.max_connections = max_connections;
+        return std::make_unique<PgStore>(std::move(o));
+    }
+    SqliteStoreOptions o = options_for(dir_.path());
+    o.clock_ms = clock_.function();
+    if (max_connections) o.max_connections = max_connections;
+    return std::make_unique<SqliteStore>(std::move(o));
+}
+
+void StoreTest::reopen() {
+    store_.reset();
+    store_ = open_store();
+}
+
+Store& StoreTest::another_store(std::size_t max_connections) {
+    others_.push_back(open_store(max_connections));
+    return *others_.back();
+}
+
+std::vector<std::string> StoreTest::check_integrity() {
+    if (GetParam() == Backend::SQLITE) return static_cast<SqliteStore&>(*store_).check_integrity();
+    // the foreign keys are enforced by PostgreSQL; what they cannot say:
+    static const char* const kChecks[][2] = {
+        {"a face without its embedding",
+         "SELECT f.face_id FROM faces f LEFT JOIN face_embeddings e ON e.row_id = f.row_id WHERE e.row_id IS NULL"},
+        {"a face tied to a user of another collection",
+         "SELECT f.face_id FROM faces f JOIN users u ON u.user_key = f.user_key WHERE u.collection_key <> f.collection_key"},
+        {"a user whose status does not match its faces",
+         "SELECT u.user_id FROM users u WHERE u.status <> CASE WHEN EXISTS (SELECT 1 FROM faces f "
+         "WHERE f.user_key = u.user_key) THEN 'ACTIVE' ELSE 'CREATED' END"},
+        {"a change feed entry beyond the feed's position",
+         "SELECT c.seq::text FROM face_changes c WHERE c.seq > (SELECT last_seq FROM face_feed)"},
+        {"a user with more than 100 faces",
+         "SELECT user_key::text FROM faces WHERE user_key IS NOT NULL GROUP BY user_key HAVING count(*) > 100"},
+    };
+    std::vector<std::string> problems;
+    for (const auto& [what, sql] : kChecks)
+        for (const std::string& row : PgTestServer::instance().sql(conninfo_, sql)) problems.push_back(std::string(what) + ": " + row);
+    return problems;
 }
 
 bool is_lower_uuid(const std::string& text) {

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// helpers shared by the store tests: a temporary directory per test, embeddings, images
+// helpers shared by the store tests: a temporary directory per test, embeddings, images, and the
+// fixture that runs the contract tests against every backend (SQLite, and PostgreSQL on the server
+// of store/pg_test_server.h)
 
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 #include "common/error.h"
@@ -52,8 +55,11 @@ const Kek& test_kek();
 // options for a store in dir/data, sealed under test_kek()
 SqliteStoreOptions options_for(const std::filesystem::path& dir);
 
-// a store in its own temp directory (synchronous=FULL, as in production)
-class StoreTest : public ::testing::Test {
+// options for a PgStore on `conninfo`, sealed under test_kek()
+PgStoreOptions pg_options_for(const std::string& conninfo);
+
+// a SQLite store in its own temp directory (synchronous=FULL, as in production): the SQLite-only tests
+class SqliteStoreTest : public ::testing::Test {
   protected:
     void SetUp() override;
     void reopen();          // closes and reopens the same database file
@@ -63,6 +69,38 @@ class StoreTest : public ::testing::Test {
     FakeClock clock_;
     std::unique_ptr<SqliteStore> store_;
 };
+
+enum class Backend { SQLITE, POSTGRESQL };
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
+
+// the contract tests: a store of the backend under test, on a fresh database (PostgreSQL: a new
+// database on the tests' server; the test fails, with the reason, when that server cannot be started)
+class StoreTest : public ::testing::TestWithParam<Backend> {
+  protected:
+    void SetUp() override;
+    void TearDown() override;
+    void reopen(); // closes the store and opens the same database again
+    // another store on the same database, as another process (or node) would have; kept until the test ends.
+    // max_connections 0: the default
+    Store& another_store(std::size_t max_connections = 0);
+    // problems the database shows (SQLite: integrity and foreign key checks; PostgreSQL: consistency queries)
+    std::vector<std::string> check_integrity();
+
+    std::unique_ptr<Store> open_store(std::size_t max_connections = 0) const;
+
+    TempDir dir_;
+    FakeClock clock_;
+    std::string conninfo_; // PostgreSQL
+    std::vector<std::unique_ptr<Store>> others_;
+    std::unique_ptr<Store> store_;
+};
+
+// runs a StoreTest suite against both backends
+#define FACEGATE_STORE_BACKENDS(suite)                                                                  \
+    INSTANTIATE_TEST_SUITE_P(Backends, suite,                                                       \
+                             ::testing::Values(::facegate::test::Backend::SQLITE,                   \
+                                               ::facegate::test::Backend::POSTGRESQL),              \
+                             ::facegate::test::backend_name)
 
 // checks that `statement` throws facegate::Error with `code`
 #define EXPECT_STORE_ERROR(statement, expected_code)                                                \

@@ -5,6 +5,7 @@
 
 #include "common/sha256.h"
 #include "store/kek_source.h"
+#include "store/sqlite_schema.h"
 
 #include <sqlite3.h>
 
@@ -128,7 +129,7 @@ std::string error_message_of(const std::function<void()>& f) {
     return "";
 }
 
-class TemplatesAtRest : public test::StoreTest {
+class TemplatesAtRest : public test::SqliteStoreTest {
   protected:
     std::filesystem::path db() const { return options().data_dir / "facegate.db"; }
 
@@ -474,13 +475,14 @@ TEST_F(TemplatesAtRest, ADatabaseFromBeforeSealingIsSealedOnOpen) {
         for (auto& [row, e] : before)
             raw.bind_exec("UPDATE face_embeddings SET embedding = ?1 WHERE row_id = ?2", encode_embedding(e), row);
         raw.exec("DROP INDEX face_embeddings_by_key_version; ALTER TABLE face_embeddings DROP COLUMN key_version; "
-                 "DROP TABLE template_keys; PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE)");
+                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; PRAGMA user_version = 3; "
+                 "PRAGMA wal_checkpoint(TRUNCATE)");
         for (auto& row : raw.rows("SELECT embedding FROM face_embeddings")) ASSERT_EQ(row[0].size(), 2048u);
     }
     ASSERT_TRUE(contains(files_of(path), encode_embedding(before.begin()->second).substr(0, 32)));
 
-    reopen(); // with a KEK: migrates to schema 4 and seals every embedding
-    EXPECT_EQ(store_->schema_version(), 4);
+    reopen(); // with a KEK: migrates to the current schema and seals every embedding
+    EXPECT_EQ(store_->schema_version(), sqlite_schema::kSchemaVersion);
     EXPECT_EQ(embeddings("c"), before);
     TemplateKeyStatus status = store_->template_key_status();
     EXPECT_EQ(status.versions, std::vector<std::uint32_t>{1}) << "the plain marker is gone";
@@ -506,7 +508,7 @@ TEST(TemplatesAtRestNew, APlainDatabaseOpenedWithoutAKekGetsANewOne) {
     {
         RawDb raw(path, true);
         raw.exec("DROP INDEX face_embeddings_by_key_version; ALTER TABLE face_embeddings DROP COLUMN key_version; "
-                 "DROP TABLE template_keys; PRAGMA user_version = 3");
+                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; PRAGMA user_version = 3");
         NewImageFaces image = test::make_image(2, 3);
         int i = 0;
         for (auto& row : raw.rows("SELECT row_id FROM face_embeddings ORDER BY row_id"))
