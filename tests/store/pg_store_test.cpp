@@ -5,6 +5,8 @@
 #include "store/store_test_util.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -325,6 +327,47 @@ TEST_F(PgStoreTest, ImportsRowsAndTokensFromSQLiteOnce) {
     EXPECT_EQ(to.get_user("c", "u")->status, UserStatus::ACTIVE);
     EXPECT_TRUE(to.recall("CreateUser", "tok"));
     EXPECT_EQ(to.face_changes_since(0).changes.size(), 3u);
+}
+
+// issue 10 on PostgreSQL: what the database holds of a face is sealed. Read straight from the table, no
+// blob decodes to an embedding (no 2048-byte value reads as 512 unit-norm float32), the stored vectors'
+// plain bytes appear nowhere in it, and every blob still opens through the store
+TEST_F(PgStoreTest, NoStoredBlobDecodesToAnEmbedding) {
+    PgStore store(options());
+    store.create_collection("c", "facegate-1");
+    AddFacesResult added = store.add_faces("c", test::make_image(4, 7, "img"));
+    std::vector<std::string> blobs = sql("SELECT encode(embedding, 'hex') FROM face_embeddings ORDER BY row_id");
+    ASSERT_EQ(blobs.size(), 4u);
+    auto unhex = [](const std::string& hex) {
+        std::string bytes;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        return bytes;
+    };
+    std::string all;
+    for (const std::string& hex : blobs) {
+        const std::string blob = unhex(hex);
+        EXPECT_NE(blob.size(), kEmbeddingDim * sizeof(float)) << "a blob has exactly the size of a plain embedding";
+        all += blob;
+        // any 2048-byte window read as float32: never a unit vector
+        for (std::size_t at = 0; at + kEmbeddingDim * sizeof(float) <= blob.size(); at += 4) {
+            double norm = 0;
+            for (std::size_t i = 0; i < kEmbeddingDim; ++i) {
+                float v;
+                std::memcpy(&v, blob.data() + at + i * sizeof(float), sizeof v);
+                norm += std::isfinite(v) ? double(v) * v : 1e9;
+            }
+            EXPECT_FALSE(std::abs(norm - 1.0) < 1e-3) << "a window of a blob reads as a unit embedding";
+        }
+    }
+    for (int i = 0; i < 4; ++i) {
+        const std::string plain = encode_embedding(test::make_embedding(7000 + i));
+        EXPECT_EQ(all.find(plain.substr(0, 64)), std::string::npos) << "face " << i << "'s plain bytes are stored";
+    }
+    std::vector<std::string> ids;
+    for (const FaceRecord& face : added.faces) ids.push_back(face.face_id);
+    std::vector<FaceRecord> opened = store.get_faces("c", ids, true);
+    ASSERT_EQ(opened.size(), 4u);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(opened[i].embedding, test::make_embedding(7000 + i));
 }
 
 } // namespace
