@@ -112,8 +112,9 @@ class AccessKeyStore {
     // a KeyLookup for verify_sigv4 that asks this store; the store must outlive it
     KeyLookup lookup();
 
-    // for a list in a shared store: lookups stop asking the store (they run on the HTTP event loop, which must
-    // never wait on a database); a background thread calls refresh() instead, every 200 ms or so
+    // for a list in a shared store: a background thread calls refresh() every 200 ms or so, and while the
+    // store does not answer, lookups stop asking it (they run on the HTTP event loop, which must not wait
+    // for a database's connection timeout)
     void refresh_in_background() { background_ = true; }
     void refresh(); // re-reads the list when it changed
 

@@ -246,8 +246,10 @@ void ApiKeyStore::refresh() {
 }
 
 void ApiKeyStore::refresh_locked(bool initial, bool now, bool background) {
-    // a store refreshed in the background is never asked on a lookup: lookups run on the event loop
-    if (background_ && !initial && !background) return;
+    // lookups run on the event loop: while the shared store does not answer, only the background thread asks
+    // it (a lookup would wait for the connection to fail). Otherwise a lookup's check is cheap: a shared
+    // store answers the document's version from its change notifications, without a round trip
+    if (background_ && !initial && !background && unreachable_) return;
     try {
         const bool changed = watcher_.changed(now);
         unreachable_ = false;
