@@ -7,8 +7,16 @@
 // foreign Origin). bounded: at most max_sessions at once, and each client address may create only
 // so many per minute; when full, the least recently used session idle for a while makes room, and
 // a session in use is never evicted (creation is refused instead). thread-safe.
+//
+// several nodes on one shared store (docs/deployment.md): share_through(store) makes the sessions
+// stateless, so a session created on one node is valid on every node: the token carries its expiry and an
+// HMAC-SHA256 under a key all nodes read from the store (document "demo-session-key"), and the creation
+// limit per address is counted in the store. A node then keeps nothing per session, so nothing needs a
+// cap or an eviction; the creation limit bounds how many exist.
 
 #include "service/rate_limiter.h"
+
+#include <optional>
 
 #include <chrono>
 #include <mutex>
@@ -25,6 +33,8 @@ struct DemoSessionLimits {
     uint32_t creations_per_minute = 10;                                  // per client address
 };
 
+class Store;
+
 class DemoSessions {
   public:
     using Clock = std::chrono::steady_clock;
@@ -40,12 +50,19 @@ class DemoSessions {
     std::chrono::seconds lifetime() const { return limits_.lifetime; }
     size_t size();
 
+    // stateless sessions signed with the store's key (see above); call before serving. Error
+    // STORE_UNAVAILABLE when the key cannot be read or made
+    void share_through(Store& store);
+
   private:
     struct Session {
         Clock::time_point expiry;
         Clock::time_point last_used;
     };
     bool make_room_locked(Clock::time_point now);
+    std::string signed_token(const std::string& payload) const;
+
+    std::optional<std::string> signing_key_; // shared mode: 32 bytes
 
     DemoSessionLimits limits_;
     RateLimiter creations_;

@@ -199,6 +199,11 @@ void FlowRoutes::add_action(Router& router, std::string method, std::string patt
     router.add(std::move(route));
 }
 
+void FlowRoutes::share_demo_sessions(Store& store) {
+    demo_sessions_.share_through(store);
+    shared_demo_sessions_ = true;
+}
+
 void FlowRoutes::install(Router& router) {
     add_action(router, "POST", "/v1/register", "v1.register", ApiKeyScope::FLOWS, Lane::ANALYSIS,
                [this](HttpRequest& req, const Caller& caller) {
@@ -266,7 +271,8 @@ void FlowRoutes::install(Router& router) {
     demo.pattern = "/v1/demo/session";
     demo.plan = [this](const HttpRequest& req) {
         refuse_foreign_origin(req);
-        return RoutePlan{Lane::INLINE, config_.max_other_body, "v1.demo_session"};
+        // shared sessions count their creations in the store: off the event loop
+        return RoutePlan{shared_demo_sessions_ ? Lane::STORE : Lane::INLINE, config_.max_other_body, "v1.demo_session"};
     };
     demo.handle = [this](HttpRequest& req, HttpResponse& res) {
         res.operation = "v1.demo_session";

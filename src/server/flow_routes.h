@@ -33,6 +33,8 @@ class FlowRoutes {
   public:
     FlowRoutes(FlowRoutesConfig config, IdentityFlows& flows, ApiKeyStore& api_keys, AccessKeyStore& access_keys);
     void install(Router& router);
+    // several nodes on one store: a demo session made on one is valid on all (DemoSessions::share_through)
+    void share_demo_sessions(Store& store);
     // the metric names of its requests
     static std::vector<std::string> operation_names();
 
@@ -57,6 +59,7 @@ class FlowRoutes {
     ApiKeyStore& api_keys_;
     AccessKeyStore& access_keys_;
     DemoSessions demo_sessions_;
+    bool shared_demo_sessions_ = false;
 };
 
 } // namespace facegate

@@ -183,6 +183,7 @@ int serve(const ServeOptions& options) {
     Router router;
     RekognitionRoutes rekognition(options.rekognition, service, keys);
     FlowRoutes flow_routes(flow_config, flows, api_keys, keys);
+    if (shared && !flow_config.demo_collection.empty()) flow_routes.share_demo_sessions(store);
     const HttpEdge* edge_view = nullptr;
     rekognition.install(router);
     flow_routes.install(router);
