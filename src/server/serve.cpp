@@ -88,8 +88,10 @@ void install_ops_routes(Router& router, FaceCollections& service, Metrics& metri
         return RoutePlan{Lane::INLINE, 0, "metrics"};
     };
     scrape.render_error = render_ops_error;
-    scrape.handle = [&service, &metrics, &edge, &budget](HttpRequest&, HttpResponse& res) {
+    scrape.handle = [&service, &metrics, &edge, &budget, &store_ready](HttpRequest&, HttpResponse& res) {
         std::vector<Metrics::Sample> samples;
+        samples.push_back({"facegate_store_up", "1 while the store answers (checked every second), else 0.", "gauge",
+                           store_ready.load(std::memory_order_relaxed) ? 1.0 : 0.0});
         if (edge) {
             for (auto [lane, name] : {std::pair{Lane::ANALYSIS, "analysis"}, std::pair{Lane::STORE, "store"}}) {
                 auto s = edge->lane_stats(lane);

@@ -7,7 +7,8 @@ import json
 import threading
 import time
 
-import botocore.exceptions
+import botocore
+import requests.exceptions
 import pytest
 import urllib3.exceptions
 
@@ -58,6 +59,16 @@ def health_is(node, status, state):
     return ok or Miss((got_status, text))
 
 
+def store_up(node, admin):
+    """the node's facegate_store_up gauge, read from /metrics with an admin API key"""
+    r = requests.get(node.endpoint + "/metrics", headers={"Authorization": f"Bearer {admin}"}, timeout=5)
+    assert r.status_code == 200, r.text
+    for line in r.text.splitlines():
+        if line.startswith("facegate_store_up "):
+            return float(line.split()[1])
+    raise AssertionError("no facegate_store_up in /metrics")
+
+
 def timed(call):
     """(seconds, ("ok", result) | ("error", code, status) | ("connection", repr))"""
     started = time.monotonic()
@@ -73,6 +84,8 @@ def timed(call):
 def test_postgresql_stopped_mid_stream_then_back(pg, cluster, key):
     a, b = cluster.nodes
     ca, cb = a.client(key, read_timeout=30), b.client(key, read_timeout=30)
+    admin = cluster.api_key("admin")
+    assert store_up(a, admin) == 1 and store_up(b, admin) == 1
     collection = unique("faults")
     ca.create_collection(CollectionId=collection)
     acknowledged, outcomes = [], []
@@ -107,6 +120,7 @@ def test_postgresql_stopped_mid_stream_then_back(pg, cluster, key):
                  what=f"DescribeCollection on node {node.name} answering 503 ServiceUnavailable")
             poll(lambda: health_is(node, 503, "unavailable"), UNAVAILABLE_WITHIN, interval=0.2,
                  since=stopped, what=f"/healthz 503 {{\"status\":\"unavailable\"}} on node {node.name}")
+            assert store_up(node, admin) == 0  # /metrics, like /healthz, needs no database
         # a write with an image and the list/search family: refused the same way, none hangs
         for call in (lambda: cb.index_faces(CollectionId=collection, Image={"Bytes": sample_bytes(2)},
                                             ExternalImageId="during", QualityFilter="NONE"),
@@ -135,6 +149,7 @@ def test_postgresql_stopped_mid_stream_then_back(pg, cluster, key):
     for node in (a, b):
         poll(lambda: health_is(node, 200, "ok"), BACK_WITHIN, interval=0.2, since=restarted,
              what=f"/healthz 200 on node {node.name} after PostgreSQL restarted")
+        assert store_up(node, admin) == 1
     for client in (ca, cb):
         poll(lambda: timed(lambda: client.describe_collection(CollectionId=collection))[1][0] == "ok", BACK_WITHIN,
              interval=0.2, since=restarted, what="DescribeCollection answering again")
