@@ -226,3 +226,48 @@ def test_kill_9_of_a_node_mid_stream_loses_no_acknowledged_face(cluster, key):
     # at most the one call in flight per writer is there without an acknowledgement, and whole
     unacknowledged = set(by_external) - {e for e, _ in acknowledged}
     assert len(unacknowledged) <= len(writers), unacknowledged
+
+
+def test_kill_9_of_a_node_mid_stream_of_registers_loses_no_acknowledged_register(cluster, key, images):
+    """the issue's case: /v1/register on a node killed mid-stream; every register it answered `indexed` is
+    in the database afterwards (read through another node), each under its own external ID, once"""
+    b = cluster.nodes[1]
+    admin = cluster.api_key("admin")  # may index whatever the decision (index=always)
+    victim = cluster.start_node("register-victim")
+    flows = victim.flows(admin)
+    collection = unique("killreg")
+    acknowledged = {}  # externalId -> faceId the API confirmed
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def register_forever(worker):
+        i = 0
+        while not stop.is_set():
+            external = f"user-{worker}-{i}@example.com"
+            try:
+                # the same document each time: after the first, `existing_user`, stored all the same
+                r = flows.register(collection, external, images["doc_a"], index="always")
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.Timeout):
+                return  # the node is gone: not acknowledged
+            if r.status_code == 200 and r.json().get("indexed"):
+                with lock:
+                    acknowledged[external] = r.json()["faceId"]
+            i += 1
+
+    writers = [threading.Thread(target=register_forever, args=(w,)) for w in range(2)]
+    for w in writers:
+        w.start()
+    try:
+        poll(lambda: len(acknowledged) >= 6, 180, what="registers acknowledged by the victim node")
+    finally:
+        victim.kill()
+        stop.set()
+        for w in writers:
+            w.join(timeout=60)
+    assert not any(w.is_alive() for w in writers)
+    reader = b.flows(admin)
+    for external, face_id in acknowledged.items():
+        r = reader.get(f"/v1/collections/{collection}/users/{external}")
+        assert r.status_code == 200, (external, r.text)
+        assert [f["faceId"] for f in r.json()["faces"]] == [face_id], (external, r.json())
