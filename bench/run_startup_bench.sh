@@ -7,6 +7,7 @@
 #           --store URI --kek-file "$KEK_FILE" and an empty scratch --data directory.
 #   Several targets are run alternately (A B A B ...), RUNS rounds, so that the load of other work on
 #   the machine hits each of them; each line says which target and the 1-minute load average.
+# FACEGATE_BIN: the binary (default build/bin/facegate).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 first="$1"; runs="${2:-3}"
@@ -26,7 +27,7 @@ for _ in $(seq "$runs"); do
     : > "$log"
     load=$(cut -d' ' -f1 /proc/loadavg)
     start=$(date +%s.%N)
-    env -u FACEGATE_STORE "$root/build/bin/facegate" serve "${args[@]}" --listen 127.0.0.1:0 > "$log" 2>&1 &
+    env -u FACEGATE_STORE "${FACEGATE_BIN:-$root/build/bin/facegate}" serve "${args[@]}" --listen 127.0.0.1:0 > "$log" 2>&1 &
     pid=$!
     until grep -q "listening on" "$log"; do
       kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
