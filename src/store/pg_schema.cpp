@@ -143,8 +143,31 @@ CREATE INDEX rate_events_by_key ON rate_events(rate_key, time_ms);
 CREATE INDEX rate_events_by_time ON rate_events(time_ms);
 )sql";
 
+// Version 2: verification sessions (Store::create_session): one row each, the client secret as its SHA-256 only
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE sessions (
+  session_id    text COLLATE "C" PRIMARY KEY,
+  owner         text NOT NULL,
+  secret_sha256 text NOT NULL,
+  action        text NOT NULL,
+  collection_id text NOT NULL,
+  external_id   text NOT NULL,
+  return_url    text NOT NULL,
+  base_url      text NOT NULL,
+  options       text NOT NULL,
+  status        text NOT NULL,
+  attempts      bigint NOT NULL,
+  created_ms    bigint NOT NULL,
+  updated_ms    bigint NOT NULL,
+  expires_ms    bigint NOT NULL,
+  result        text NOT NULL,
+  public_result text NOT NULL
+);
+CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1};
+constexpr const char* kSteps[] = {kVersion1, kVersion2};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

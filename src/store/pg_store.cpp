@@ -1381,6 +1381,7 @@ void PgStore::do_prune() {
         tx.q("prune", "DELETE FROM request_tokens WHERE created_ms <= $1", {now - kTokenLifetimeMs});
         tx.q("prune", "DELETE FROM face_changes WHERE created_ms <= $1", {now - options_.change_retention_ms});
         tx.q("prune", "DELETE FROM rate_events WHERE time_ms <= $1", {now - kMaxRateWindowMs});
+        tx.q("prune", "DELETE FROM sessions WHERE expires_ms <= $1", {now - kSessionRetentionMs});
     });
     if (scrub_pending_.load()) do_scrub();
 }
@@ -1510,6 +1511,66 @@ StoredDocument PgStore::do_update_document(
              {name, stored.version, stored.text, now_ms()});
         tx.documents.emplace_back(std::string(name), stored.version);
         return stored;
+    });
+}
+
+//
+// verification sessions
+//
+
+void PgStore::do_create_session(const SessionRecord& s) {
+    write([&](Tx& tx) {
+        Result r = tx.q("create session",
+                        "INSERT INTO sessions(session_id, owner, secret_sha256, action, collection_id, external_id, "
+                        "return_url, base_url, options, status, attempts, created_ms, updated_ms, expires_ms, result, "
+                        "public_result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+                        "ON CONFLICT (session_id) DO NOTHING RETURNING session_id",
+                        {s.session_id, s.owner, s.secret_sha256, s.action, s.collection_id, s.external_id, s.return_url,
+                         s.base_url, s.options, session_status_name(s.status), static_cast<std::int64_t>(s.attempts),
+                         s.created_ms, s.updated_ms, s.expires_ms, s.result, s.public_result});
+        if (r.empty()) throw Error(ErrorCode::RESOURCE_ALREADY_EXISTS, "the session id already exists");
+    });
+}
+
+std::optional<SessionRecord> PgStore::do_get_session(std::string_view session_id) {
+    return read([&](Tx& tx) -> std::optional<SessionRecord> {
+        Result r = tx.q("get session",
+                        "SELECT session_id, owner, secret_sha256, action, collection_id, external_id, return_url, "
+                        "base_url, options, status, attempts, created_ms, updated_ms, expires_ms, result, public_result "
+                        "FROM sessions WHERE session_id = $1",
+                        {session_id});
+        if (r.empty()) return std::nullopt;
+        SessionRecord s;
+        s.session_id = r.text(0, 0);
+        s.owner = r.text(0, 1);
+        s.secret_sha256 = r.text(0, 2);
+        s.action = r.text(0, 3);
+        s.collection_id = r.text(0, 4);
+        s.external_id = r.text(0, 5);
+        s.return_url = r.text(0, 6);
+        s.base_url = r.text(0, 7);
+        s.options = r.text(0, 8);
+        s.status = parse_session_status(r.text(0, 9));
+        s.attempts = static_cast<std::uint32_t>(r.integer(0, 10));
+        s.created_ms = r.integer(0, 11);
+        s.updated_ms = r.integer(0, 12);
+        s.expires_ms = r.integer(0, 13);
+        s.result = r.text(0, 14);
+        s.public_result = r.text(0, 15);
+        return s;
+    });
+}
+
+bool PgStore::do_update_session(const SessionRecord& next, SessionStatus expected_status,
+                                std::uint32_t expected_attempts) {
+    return write([&](Tx& tx) {
+        Result r = tx.q("update session",
+                        "UPDATE sessions SET status = $2, attempts = $3, updated_ms = $4, result = $5, public_result = $6 "
+                        "WHERE session_id = $1 AND status = $7 AND attempts = $8 RETURNING session_id",
+                        {next.session_id, session_status_name(next.status), static_cast<std::int64_t>(next.attempts),
+                         next.updated_ms, next.result, next.public_result, session_status_name(expected_status),
+                         static_cast<std::int64_t>(expected_attempts)});
+        return !r.empty();
     });
 }
 

@@ -127,6 +127,10 @@ class PgStore final : public Store {
     // `work` can use every pooled connection), waited for up to query_timeout
     void do_run_exclusively(std::string_view name, const std::function<void()>& work) override;
     bool do_ping() noexcept override;
+    void do_create_session(const SessionRecord& session) override;
+    std::optional<SessionRecord> do_get_session(std::string_view session_id) override;
+    bool do_update_session(const SessionRecord& next, SessionStatus expected_status,
+                           std::uint32_t expected_attempts) override;
     ImportCounts do_import_rows(const CollectionRows& rows) override;
     std::vector<StoredToken> do_export_tokens() override;
     ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) override;

@@ -170,8 +170,31 @@ CREATE INDEX rate_events_by_key ON rate_events(rate_key, time_ms);
 CREATE INDEX rate_events_by_time ON rate_events(time_ms);
 )sql";
 
+// Version 6: verification sessions (Store::create_session): one row each, the client secret as its SHA-256 only
+constexpr const char* kVersion6 = R"sql(
+CREATE TABLE sessions (
+  session_id    TEXT PRIMARY KEY,
+  owner         TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL,
+  action        TEXT NOT NULL,
+  collection_id TEXT NOT NULL,
+  external_id   TEXT NOT NULL,
+  return_url    TEXT NOT NULL,
+  base_url      TEXT NOT NULL,
+  options       TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  attempts      INTEGER NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  updated_ms    INTEGER NOT NULL,
+  expires_ms    INTEGER NOT NULL,
+  result        TEXT NOT NULL,
+  public_result TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

@@ -1155,6 +1155,7 @@ void SqliteStore::do_prune() {
         c.prepare("DELETE FROM request_tokens WHERE created_ms <= ?1").bind(1, now - kTokenLifetimeMs).run();
         c.prepare("DELETE FROM face_changes WHERE created_ms <= ?1").bind(1, now - options_.change_retention_ms).run();
         c.prepare("DELETE FROM rate_events WHERE time_ms <= ?1").bind(1, now - kMaxRateWindowMs).run();
+        c.prepare("DELETE FROM sessions WHERE expires_ms <= ?1").bind(1, now - kSessionRetentionMs).run();
     });
     if (scrub_pending_.load(std::memory_order_relaxed)) do_scrub();
 }
@@ -1309,6 +1310,84 @@ WindowCount SqliteStore::do_count_in_window(std::string_view key, std::int64_t w
         result.allowed = true;
         result.remaining = max_requests - counted - 1;
         return result;
+    });
+}
+
+//
+// verification sessions
+//
+
+void SqliteStore::do_create_session(const SessionRecord& s) {
+    write([&](Connection& c) {
+        Statement exists = c.prepare("SELECT 1 FROM sessions WHERE session_id = ?1");
+        exists.bind(1, s.session_id);
+        if (exists.step()) throw Error(ErrorCode::RESOURCE_ALREADY_EXISTS, "the session id already exists");
+        c.prepare("INSERT INTO sessions(session_id, owner, secret_sha256, action, collection_id, external_id, return_url, "
+                  "base_url, options, status, attempts, created_ms, updated_ms, expires_ms, result, public_result) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")
+            .bind(1, s.session_id)
+            .bind(2, s.owner)
+            .bind(3, s.secret_sha256)
+            .bind(4, s.action)
+            .bind(5, s.collection_id)
+            .bind(6, s.external_id)
+            .bind(7, s.return_url)
+            .bind(8, s.base_url)
+            .bind(9, s.options)
+            .bind(10, session_status_name(s.status))
+            .bind(11, static_cast<std::int64_t>(s.attempts))
+            .bind(12, s.created_ms)
+            .bind(13, s.updated_ms)
+            .bind(14, s.expires_ms)
+            .bind(15, s.result)
+            .bind(16, s.public_result)
+            .run();
+    });
+}
+
+std::optional<SessionRecord> SqliteStore::do_get_session(std::string_view session_id) {
+    return read([&](Connection& c) -> std::optional<SessionRecord> {
+        Statement st = c.prepare("SELECT session_id, owner, secret_sha256, action, collection_id, external_id, "
+                                 "return_url, base_url, options, status, attempts, created_ms, updated_ms, expires_ms, "
+                                 "result, public_result FROM sessions WHERE session_id = ?1");
+        st.bind(1, session_id);
+        if (!st.step()) return std::nullopt;
+        SessionRecord s;
+        s.session_id = st.text(0);
+        s.owner = st.text(1);
+        s.secret_sha256 = st.text(2);
+        s.action = st.text(3);
+        s.collection_id = st.text(4);
+        s.external_id = st.text(5);
+        s.return_url = st.text(6);
+        s.base_url = st.text(7);
+        s.options = st.text(8);
+        s.status = parse_session_status(st.text(9));
+        s.attempts = static_cast<std::uint32_t>(st.integer(10));
+        s.created_ms = st.integer(11);
+        s.updated_ms = st.integer(12);
+        s.expires_ms = st.integer(13);
+        s.result = st.text(14);
+        s.public_result = st.text(15);
+        return s;
+    });
+}
+
+bool SqliteStore::do_update_session(const SessionRecord& next, SessionStatus expected_status,
+                                    std::uint32_t expected_attempts) {
+    return write([&](Connection& c) {
+        c.prepare("UPDATE sessions SET status = ?2, attempts = ?3, updated_ms = ?4, result = ?5, public_result = ?6 "
+                  "WHERE session_id = ?1 AND status = ?7 AND attempts = ?8")
+            .bind(1, next.session_id)
+            .bind(2, session_status_name(next.status))
+            .bind(3, static_cast<std::int64_t>(next.attempts))
+            .bind(4, next.updated_ms)
+            .bind(5, next.result)
+            .bind(6, next.public_result)
+            .bind(7, session_status_name(expected_status))
+            .bind(8, static_cast<std::int64_t>(expected_attempts))
+            .run();
+        return c.changes() == 1;
     });
 }
 

@@ -138,6 +138,10 @@ class SqliteStore final : public Store {
     // one process per SQLite store serves requests: the lock is this process's (the CLI's writes are
     // serialised by the database file's lock)
     void do_run_exclusively(std::string_view name, const std::function<void()>& work) override;
+    void do_create_session(const SessionRecord& session) override;
+    std::optional<SessionRecord> do_get_session(std::string_view session_id) override;
+    bool do_update_session(const SessionRecord& next, SessionStatus expected_status,
+                           std::uint32_t expected_attempts) override;
     ImportCounts do_import_rows(const CollectionRows& rows) override;
     std::vector<StoredToken> do_export_tokens() override;
     ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) override;

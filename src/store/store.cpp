@@ -449,6 +449,87 @@ void Store::run_exclusively(std::string_view name, const std::function<void()>& 
     do_run_exclusively(name, work);
 }
 
+
+//
+// verification sessions
+//
+
+std::string_view session_status_name(SessionStatus status) {
+    switch (status) {
+    case SessionStatus::CREATED: return "created";
+    case SessionStatus::PROCESSING: return "processing";
+    case SessionStatus::COMPLETED: return "completed";
+    case SessionStatus::CANCELED: return "canceled";
+    }
+    return "created";
+}
+
+SessionStatus parse_session_status(std::string_view name) {
+    for (SessionStatus s : {SessionStatus::CREATED, SessionStatus::PROCESSING, SessionStatus::COMPLETED,
+                            SessionStatus::CANCELED})
+        if (session_status_name(s) == name) return s;
+    throw Error(ErrorCode::INTERNAL, "store: unknown session status");
+}
+
+namespace {
+
+void validate_session_id(std::string_view id) {
+    const bool ok = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!ok) throw Error(ErrorCode::INVALID_PARAMETER, "session id must match [a-zA-Z0-9_-]{1,64}");
+}
+
+void require_size(std::string_view value, std::size_t max, const char* what) {
+    if (value.size() > max) throw Error(ErrorCode::INVALID_PARAMETER, std::string("session ") + what + " too long");
+}
+
+void validate_session_state(const SessionRecord& s) {
+    require_size(s.result, kMaxSessionResultBytes, "result");
+    require_size(s.public_result, kMaxSessionOptionsBytes, "public result");
+    if (s.updated_ms < 0) throw Error(ErrorCode::INVALID_PARAMETER, "session times must not be negative");
+}
+
+void validate_session(const SessionRecord& s) {
+    validate_session_id(s.session_id);
+    const bool printable_owner = !s.owner.empty() && s.owner.size() <= 128 &&
+                                 std::all_of(s.owner.begin(), s.owner.end(), [](char c) { return c > ' ' && c < 127; });
+    if (!printable_owner) throw Error(ErrorCode::INVALID_PARAMETER, "session owner must be 1-128 printable characters");
+    const bool hex = s.secret_sha256.size() == 64 && std::all_of(s.secret_sha256.begin(), s.secret_sha256.end(), [](char c) {
+                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+    if (!hex) throw Error(ErrorCode::INVALID_PARAMETER, "session secret hash must be 64 lower-case hex digits");
+    if (s.action != "register" && s.action != "verify")
+        throw Error(ErrorCode::INVALID_PARAMETER, "session action must be register or verify");
+    validate_collection_id(s.collection_id);
+    if (s.external_id.empty() || s.external_id.size() > 255)
+        throw Error(ErrorCode::INVALID_PARAMETER, "session external id must be 1-255 bytes");
+    require_size(s.return_url, kMaxSessionUrlBytes, "return url");
+    require_size(s.base_url, kMaxSessionUrlBytes, "base url");
+    require_size(s.options, kMaxSessionOptionsBytes, "options");
+    if (s.created_ms < 0 || s.expires_ms <= s.created_ms)
+        throw Error(ErrorCode::INVALID_PARAMETER, "a session must expire after its creation");
+    validate_session_state(s);
+}
+
+} // namespace
+
+void Store::create_session(const SessionRecord& session) {
+    validate_session(session);
+    do_create_session(session);
+}
+
+std::optional<SessionRecord> Store::get_session(std::string_view session_id) {
+    validate_session_id(session_id);
+    return do_get_session(session_id);
+}
+
+bool Store::update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts) {
+    validate_session_id(next.session_id);
+    validate_session_state(next);
+    return do_update_session(next, expected_status, expected_attempts);
+}
+
 bool Store::ping() noexcept { return do_ping(); }
 
 ImportCounts Store::import_rows(const CollectionRows& rows) {

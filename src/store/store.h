@@ -412,6 +412,41 @@ struct WindowCount {
 };
 
 //
+// verification sessions (docs/sessions.md): a backend creates one for a person's capture, the browser
+// submits it with the session's client secret, the backend reads the result. Stored whole, updated by
+// compare-and-set on (status, attempts) so that two nodes never run the same attempt
+//
+
+inline constexpr std::int64_t kSessionRetentionMs = 7LL * 24 * 3600 * 1000; // kept this long after expiry
+inline constexpr std::size_t kMaxSessionUrlBytes = 2048;
+inline constexpr std::size_t kMaxSessionOptionsBytes = 4096;
+inline constexpr std::size_t kMaxSessionResultBytes = 256 * 1024;
+
+// "expired" is no stored status: a session in CREATED past its expiry reads as expired (the service says so)
+enum class SessionStatus { CREATED, PROCESSING, COMPLETED, CANCELED };
+std::string_view session_status_name(SessionStatus status); // "created", "processing", "completed", "canceled"
+SessionStatus parse_session_status(std::string_view name);   // the inverse; Error INTERNAL for anything else
+
+struct SessionRecord {
+    std::string session_id{};    // [a-zA-Z0-9_-]{1,64}
+    std::string owner{};         // the key id that created it (API key id or access key id): printable, 1-128 bytes
+    std::string secret_sha256{}; // the client secret's SHA-256, 64 lower-case hex digits (never the secret)
+    std::string action{};        // "register" or "verify"
+    std::string collection_id{}; // validate_collection_id
+    std::string external_id{};   // the identifier as the owner sent it: 1-255 bytes
+    std::string return_url{};    // empty, or at most kMaxSessionUrlBytes
+    std::string base_url{};      // the hosted page's origin when it was created: empty, or at most kMaxSessionUrlBytes
+    std::string options{};       // the owner's JSON object (policy overrides, disclosure): at most kMaxSessionOptionsBytes
+    SessionStatus status = SessionStatus::CREATED;
+    std::uint32_t attempts = 0;  // captures claimed so far
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::int64_t expires_ms = 0; // > created_ms
+    std::string result{};        // the owner's result JSON once completed: at most kMaxSessionResultBytes
+    std::string public_result{}; // the browser's {decision, outcome, advice}: at most kMaxSessionOptionsBytes
+};
+
+//
 // migration between backends (facegate migrate): rows copied with their ids and times
 //
 
@@ -515,8 +550,8 @@ class Store {
     // change feed
     FaceChangeBatch face_changes_since(std::int64_t after_seq, std::size_t limit = 10000);
 
-    // housekeeping: removes token entries older than kTokenLifetimeMs and feed entries older than
-    // the backend's feed retention; cheap enough to call every few minutes
+    // housekeeping: removes token entries older than kTokenLifetimeMs, feed entries older than
+    // the backend's feed retention and sessions expired more than kSessionRetentionMs ago; cheap enough to call every few minutes
     void prune();
 
     // templates at rest (see DataKeyRecord); Error STORE_UNAVAILABLE when the KEK is missing or wrong,
@@ -549,6 +584,15 @@ class Store {
     void run_exclusively(std::string_view name, const std::function<void()>& work);
     // true when the store answers now (for a readiness probe); never throws
     bool ping() noexcept;
+
+    // verification sessions (see SessionRecord); times are the caller's (the service's clock)
+    // RESOURCE_ALREADY_EXISTS when the id is taken
+    void create_session(const SessionRecord& session);
+    std::optional<SessionRecord> get_session(std::string_view session_id);
+    // compare-and-set: when the stored session still has `expected_status` and `expected_attempts`, replaces its
+    // status, attempts, updated_ms, result and public_result with `next`'s and returns true; otherwise (or when
+    // it does not exist) writes nothing and returns false. The other fields never change
+    bool update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts);
 
     // migration (facegate migrate); see CollectionRows. One write transaction per call: the collection (when
     // new), then its users and faces, each kept as it is when its id exists already (so a second run adds
@@ -619,6 +663,10 @@ class Store {
                                            std::uint32_t max_requests) = 0;
     virtual void do_run_exclusively(std::string_view name, const std::function<void()>& work) = 0;
     virtual bool do_ping() noexcept { return true; }
+    virtual void do_create_session(const SessionRecord& session) = 0;
+    virtual std::optional<SessionRecord> do_get_session(std::string_view session_id) = 0;
+    virtual bool do_update_session(const SessionRecord& next, SessionStatus expected_status,
+                                   std::uint32_t expected_attempts) = 0;
     virtual ImportCounts do_import_rows(const CollectionRows& rows) = 0;
     virtual std::vector<StoredToken> do_export_tokens() = 0;
     virtual ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What only the PostgreSQL backend has: its schema table, several stores (nodes) on one database, and
 // the server going away and coming back.
+#include "store/pg_schema.h"
 #include "store/pg_test_server.h"
 #include "store/store_test_util.h"
 
@@ -60,16 +61,17 @@ bool eventually(const std::function<bool()>& condition) {
 TEST_F(PgStoreTest, SchemaVersionTableAndRefusalOfANewerSchema) {
     {
         PgStore store(options());
-        EXPECT_EQ(store.schema_version(), 1);
-        EXPECT_EQ(sql("SELECT version FROM facegate_schema"), std::vector<std::string>{"1"});
+        EXPECT_EQ(store.schema_version(), pg_schema::kSchemaVersion);
+        EXPECT_EQ(sql("SELECT version FROM facegate_schema"),
+                  std::vector<std::string>{std::to_string(pg_schema::kSchemaVersion)});
     }
     PgStore again(options()); // opening again migrates nothing
-    EXPECT_EQ(again.schema_version(), 1);
+    EXPECT_EQ(again.schema_version(), pg_schema::kSchemaVersion);
     sql("UPDATE facegate_schema SET version = 7");
     ErrorCode code{};
     const std::string message = error_of([&] { PgStore newer(options()); }, &code);
     EXPECT_EQ(code, ErrorCode::STORE_UNAVAILABLE);
-    EXPECT_NE(message.find("has schema version 7, newer than this build's 1; upgrade facegate"), std::string::npos)
+    EXPECT_NE(message.find("has schema version 7, newer than this build's " + std::to_string(pg_schema::kSchemaVersion) + "; upgrade facegate"), std::string::npos)
         << message;
 }
 
