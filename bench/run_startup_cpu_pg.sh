@@ -12,12 +12,14 @@ scratch="$(mktemp -d)"; log="$scratch/log"; pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true; rm -rf "$scratch"' EXIT
 postmaster=$(head -1 "$host/data/postmaster.pid")
 tick=$(getconf CLK_TCK)
-pg_cpu() { for p in $postmaster $(pgrep -P "$postmaster"); do awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null; done |
-           awk -v t="$tick" '{s += $1} END {printf "%.2f", s / t}'; }
-before=$(pg_cpu); start=$(date +%s.%N)
+# "PID TICKS" of the postmaster and its children; the delta sums, per process still there at the end, its
+# ticks minus those it had at the start (a process gone meanwhile, e.g. an earlier node's backend, drops out)
+pg_ticks() { for p in $postmaster $(pgrep -P "$postmaster"); do awk -v p=$p '{print p, $14 + $15}' /proc/$p/stat 2>/dev/null || true; done; }
+before_file="$scratch/pg-before"; pg_ticks > "$before_file"; start=$(date +%s.%N)
 env -u FACEGATE_STORE "$bin" serve --store "$uri" --kek-file "$kek" --data "$scratch" --listen 127.0.0.1:0 > "$log" 2>&1 &
 pid=$!
 until grep -q "listening on" "$log"; do kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }; sleep 0.02; done
-ready=$(date +%s.%N); after=$(pg_cpu)
+ready=$(date +%s.%N)
+pg=$(pg_ticks | awk -v t="$tick" 'NR == FNR {b[$1] = $2; next} {s += $2 - b[$1]} END {printf "%.2f", s / t}' "$before_file" -)
 node=$(awk -v t="$tick" '{printf "%.2f", ($14 + $15) / t}' /proc/$pid/stat)
-echo "until listening $(echo "$ready - $start" | bc) s; CPU: facegate $node s, PostgreSQL $(echo "$after - $before" | bc) s; load $(cut -d' ' -f1 /proc/loadavg)"
+echo "until listening $(echo "$ready - $start" | bc) s; CPU: facegate $node s, PostgreSQL $pg s; load $(cut -d' ' -f1 /proc/loadavg)"
