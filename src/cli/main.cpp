@@ -13,6 +13,7 @@
 #include "service/compare_faces.h"
 #include "service/face_collections.h"
 #include "service/identity_flows.h"
+#include "auth/signing_keys.h"
 #include "store/kek_source.h"
 #include "store/open_store.h"
 #include "store/store_migration.h"
@@ -202,6 +203,20 @@ int main(int argc, char** argv) {
                       "collection of the demo pages /signup and /signin (empty: no demo)")
         ->envname("FACEGATE_DEMO_COLLECTION")->capture_default_str();
 
+    // verification sessions (docs/sessions.md)
+    serve->add_option("--session-attempts", serve_options.sessions.attempts,
+                      "captures one verification session allows (1-10)")
+        ->envname("FACEGATE_SESSION_ATTEMPTS")->check(CLI::Range(1, 10))->capture_default_str();
+    serve->add_option("--allowed-return-origin", serve_options.sessions.allowed_return_origins,
+                      "an origin (scheme://host[:port]) sessions may redirect to at the end; repeatable")
+        ->envname("FACEGATE_ALLOWED_RETURN_ORIGINS")->delimiter(',');
+    serve->add_option("--public-url", serve_options.sessions.public_url,
+                      "this server's URL as browsers reach it (the hosted pages' links; default: from the Host header)")
+        ->envname("FACEGATE_PUBLIC_URL");
+    serve->add_option("--session-issuer", serve_options.sessions.issuer,
+                      "iss of the signed session results (default: the public URL)")
+        ->envname("FACEGATE_SESSION_ISSUER");
+
     auto* register_command = app.add_subcommand("register", "sign-up: an ID document photo under an external ID");
     auto* verify_command = app.add_subcommand("verify", "sign-in: a selfie against an external ID's faces");
     std::string flow_image, flow_collection, flow_external_id, index_mode;
@@ -250,6 +265,10 @@ int main(int argc, char** argv) {
     size_t reseal_batch = 512;
     keys_rotate_data_key->add_option("--batch", reseal_batch, "templates re-sealed per write transaction")
         ->capture_default_str();
+
+    auto* keys_rotate_signing_key = keys->add_subcommand(
+        "rotate-signing-key", "make a new signing key for the session results (the old one stays published until "
+                              "its tokens expire)");
 
     auto* collection = app.add_subcommand("collection", "face collections in a data directory");
     collection->require_subcommand(1);
@@ -352,6 +371,18 @@ int main(int argc, char** argv) {
                                           {"mismatches", report.mismatches}};
             std::cout << result.dump(2) << '\n';
             return report.mismatches.empty() ? 0 : kExitError;
+        }
+        if (*keys && *keys_rotate_signing_key) {
+            std::unique_ptr<facegate::Store> opened = open_command_store(location, kek_options, false);
+            facegate::SigningKeys signing(*opened);
+            const std::string kid = signing.rotate();
+            nlohmann::ordered_json result{{"kid", kid}};
+            std::vector<std::string> published;
+            const nlohmann::json set = signing.jwks();
+            for (const auto& key : set["keys"]) published.push_back(key["kid"].get<std::string>());
+            result["published"] = published;
+            std::cout << result.dump(2) << '\n';
+            return 0;
         }
         if (*keys && (*keys_rotate_kek || *keys_rotate_data_key)) {
             std::unique_ptr<facegate::Store> opened = open_command_store(location, kek_options, false);

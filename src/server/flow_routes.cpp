@@ -102,6 +102,10 @@ std::chrono::year_month_day today() {
 
 } // namespace
 
+void FlowRoutes::check_origin(const HttpRequest& req) { refuse_foreign_origin(req); }
+
+void FlowRoutes::render_error(const std::exception_ptr& error, HttpResponse& res) { render_flow_error(error, res); }
+
 FlowRoutes::FlowRoutes(FlowRoutesConfig config, IdentityFlows& flows, ApiKeyStore& api_keys,
                        AccessKeyStore& access_keys)
     : config_(std::move(config)), flows_(flows), api_keys_(api_keys), access_keys_(access_keys),
@@ -154,8 +158,9 @@ void FlowRoutes::require_collection_access(const Caller& caller, const std::stri
 }
 
 std::vector<std::string> FlowRoutes::operation_names() {
-    return {"v1.register", "v1.verify", "v1.demo_session", "v1.policy", "v1.collections",
-            "v1.users",    "v1.user",   "v1.erase",        "v1.audit"};
+    return {"v1.register", "v1.verify", "v1.demo_session", "v1.policy",         "v1.collections",
+            "v1.users",    "v1.user",   "v1.erase",        "v1.audit",          "v1.sessions",
+            "v1.session",  "v1.session_cancel", "v1.session_capture", "v1.session_state", "jwks"};
 }
 
 void FlowRoutes::add_action(Router& router, std::string method, std::string pattern, std::string operation,

@@ -20,6 +20,9 @@
 
 namespace facegate {
 
+class SigningKeys;
+class VerificationSessions;
+
 struct FlowRoutesConfig {
     bool require_auth = true;
     std::string demo_collection = "demo"; // empty: no demo sessions
@@ -35,6 +38,9 @@ class FlowRoutes {
     void install(Router& router);
     // several nodes on one store: a demo session made on one is valid on all (DemoSessions::share_through)
     void share_demo_sessions(Store& store);
+    // the verification sessions (docs/sessions.md; server/session_routes.cpp): the owner's API under /v1/sessions,
+    // the browser's capture with the client secret, the JWK Set of the result tokens and the hosted page /s/{id}
+    void install_sessions(Router& router, VerificationSessions& sessions, SigningKeys& signing_keys);
     // the metric names of its requests
     static std::vector<std::string> operation_names();
 
@@ -53,6 +59,9 @@ class FlowRoutes {
     void require_collection_access(const Caller& caller, const std::string& collection_id) const;
     static Disclosure disclosure_for(const Caller& caller);
     bool served_over_tls(const HttpRequest& request) const;
+    // shared with session_routes.cpp: the Origin check of state-changing requests, the /v1 error rendering
+    static void check_origin(const HttpRequest& request);
+    static void render_error(const std::exception_ptr& error, HttpResponse& response);
 
     FlowRoutesConfig config_;
     IdentityFlows& flows_;

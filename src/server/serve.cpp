@@ -3,6 +3,7 @@
 
 #include "auth/access_keys.h"
 #include "auth/api_keys.h"
+#include "auth/signing_keys.h"
 #include "common/error.h"
 #include "protocol/error_mapping.h"
 #include "protocol/rekognition_json.h"
@@ -189,6 +190,11 @@ int serve(const ServeOptions& options) {
     const HttpEdge* edge_view = nullptr;
     rekognition.install(router);
     flow_routes.install(router);
+    // verification sessions: results signed with the key every node reads from the store
+    SigningKeys signing_keys(store, SigningKeysOptions{options.sessions.token_lifetime});
+    VerificationSessions sessions(store, flows, options.sessions,
+                                  [&signing_keys](const nlohmann::json& claims) { return signing_keys.sign(claims); });
+    flow_routes.install_sessions(router, sessions, signing_keys);
     install_web_routes(router);
     std::atomic<bool> store_ready{store.ping()};
     install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys, store_ready);

@@ -7,6 +7,7 @@
 #include "server/rekognition_routes.h"
 #include "service/face_collections.h"
 #include "service/flow_policy.h"
+#include "service/verification_sessions.h"
 #include "store/kek_source.h"
 
 #include <filesystem>
@@ -27,6 +28,7 @@ struct ServeOptions {
     size_t approximate_from = default_collection_index_config().approximate_from;
     FlowPolicy policy;        // register/verify decisions and verify rate limits
     FlowRoutesConfig flows;   // the demo collection of the web pages
+    SessionsConfig sessions;  // verification sessions (docs/sessions.md): attempts, return origins, issuer
     // GET /metrics needs `Authorization: Bearer <this>` or an admin API key; empty: an admin API key only
     std::string metrics_key;
     // the key-encryption key of the templates at rest (store/kek_source.h); none: DATA/kek, made on first start

@@ -150,3 +150,31 @@ export function query(params) {
   const text = q.toString();
   return text ? `?${text}` : '';
 }
+
+// ---- verification sessions (the hosted page /s/{id}, docs/sessions.md) ----
+// The client secret arrives in the URL's fragment (never sent to a server), is moved to this tab's
+// sessionStorage and removed from the address bar; it is sent only to the session's own capture endpoint.
+
+const SESSION_ID = /^fgs_[0-9a-f]{32}$/;
+const sessionKey = (id) => `facegate.session.${id}`;
+
+export function rememberSessionSecret(id, secret) {
+  if (SESSION_ID.test(id) && /^fgcs_[A-Za-z0-9_-]{43}$/.test(secret)) sessionStorage.setItem(sessionKey(id), secret);
+}
+
+// the session of a page opened as /signup?session=ID or /signin?session=ID, or null (the demo)
+export function hostedSession(id = new URLSearchParams(window.location.search).get('session')) {
+  if (!id || !SESSION_ID.test(id)) return null;
+  const secret = sessionStorage.getItem(sessionKey(id));
+  return secret ? { id, secret } : null;
+}
+
+export function sessionState(session) {
+  return request('GET', `/v1/sessions/${session.id}/capture`, { headers: { Authorization: `Bearer ${session.secret}` } });
+}
+
+export function sessionCapture(session, form, options = {}) {
+  return request('POST', `/v1/sessions/${session.id}/capture`, {
+    ...options, headers: { Authorization: `Bearer ${session.secret}` }, body: form,
+  });
+}

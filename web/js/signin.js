@@ -2,7 +2,8 @@
 // demo collection -> the outcome and what to do next. The demo session's answer is the public result
 // (docs/api-v1.md): accepted, retry with advice about the photo, or other_method. The page shows no
 // score and never whether the identifier is registered: other_method reads the same whatever the cause.
-import { ApiError, demoPost, demoSession, describeError } from './api.js';
+import { ApiError, demoPost, demoSession, describeError, sessionCapture } from './api.js';
+import { enterSessionMode, renderSessionEnd, sessionAfterError } from './hosted.js';
 import { publicOutcome, selfieAdvice } from './reasons.js';
 import {
   Progress, banner, checkField, clear, fitImage, identifierError, lastIdentifier, reasonList, showStep,
@@ -27,8 +28,15 @@ let stream = null;
 let snapshotUrl = null;
 let busy = false;
 
-identifierInput.value = lastIdentifier.get();
-demoSession().catch(() => {});
+// a verification session's hosted page (/s/{id}): the application chose the identifier
+const session = enterSessionMode();
+if (session) {
+  showStep(steps, sections, 1);
+  startCamera();
+} else {
+  identifierInput.value = lastIdentifier.get();
+  demoSession().catch(() => {});
+}
 
 $('#identifier-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -175,20 +183,30 @@ async function verify(photo) {
   progress.start('Sending your photo…');
   try {
     const form = new FormData();
-    form.set('externalId', identifier);
+    if (!session) form.set('externalId', identifier);
     form.set('selfie', photo, 'selfie.jpg');
-    const result = await demoPost('/v1/verify', form, {
+    const options = {
       onUploadProgress: (fraction) => {
         if (fraction !== null && fraction >= 1) progress.working('Checking that it is you…');
         else progress.upload(fraction, 'Sending your photo');
       },
-    });
+    };
+    const result = session ? await sessionCapture(session, form, options) : await demoPost('/v1/verify', form, options);
     progress.stop();
     renderResult(result);
+    if (session) {
+      stopCamera();
+      renderSessionEnd($('#result'), result, [$('#result-retry')]);
+    }
     showStep(steps, sections, 2);
   } catch (error) {
     progress.stop();
     if (!(error instanceof ApiError)) console.error(error);
+    if (session && await sessionAfterError(session, $('#result'), [$('#result-retry')])) {
+      stopCamera();
+      showStep(steps, sections, 2);
+      return;
+    }
     if (error instanceof ApiError && error.type === 'ResourceNotFoundException') {
       // nobody has signed up on this server yet: the same screen as an unknown identifier, which it is
       renderResult({ decision: 'rejected', outcome: 'other_method', advice: [] });
@@ -226,7 +244,8 @@ function renderResult(r) {
   container.dataset.outcome = outcome;
 
   if (outcome === 'accepted') {
-    container.append(banner('ok', 'Welcome back', `It is you, ${identifier}: you are signed in.`));
+    container.append(banner('ok', 'Welcome back', session ? 'It is you: you are signed in.'
+      : `It is you, ${identifier}: you are signed in.`));
   } else if (outcome === 'retry') {
     container.append(banner('warn', 'Please try again', 'We could not check your photo. What to change:'),
       reasonList(selfieAdvice(advice)));
@@ -236,7 +255,7 @@ function renderResult(r) {
     container.append(banner('bad', 'We could not sign you in this way',
       'Please use another way to sign in. If you have not signed up yet, sign up first.'));
   }
-  $('#result-signup').hidden = outcome !== 'other_method';
+  $('#result-signup').hidden = outcome !== 'other_method' || Boolean(session);
   const retry = $('#result-retry');
   retry.textContent = outcome === 'accepted' ? 'Sign in again' : 'Try again';
   retry.classList.toggle('secondary', outcome !== 'retry');

@@ -2,7 +2,8 @@
 // what to do next. The demo session's answer is the public result (docs/api-v1.md): accepted, retry
 // with advice about the photo, or other_method. The page shows no score and nothing that says whether
 // an identifier or a face is already registered: other_method reads the same whatever the cause.
-import { ApiError, demoPost, demoSession, describeError } from './api.js';
+import { ApiError, demoPost, demoSession, describeError, sessionCapture } from './api.js';
+import { enterSessionMode, renderSessionEnd, sessionAfterError } from './hosted.js';
 import { documentAdvice, publicOutcome } from './reasons.js';
 import {
   Progress, banner, checkField, clear, fitImage, h, identifierError, lastIdentifier, reasonList, showStep,
@@ -27,9 +28,15 @@ let previewUrl = null;
 // a phone offers its camera for the document; a desktop's file picker already covers everything
 if (window.matchMedia('(pointer: coarse)').matches) $('#camera-choice').hidden = false;
 
-identifierInput.value = lastIdentifier.get();
-// start the demo session early: the first register does not wait for it
-demoSession().catch(() => {});
+// a verification session's hosted page (/s/{id}): the application chose the identifier
+const session = enterSessionMode();
+if (session) {
+  showStep(steps, sections, 1);
+} else {
+  identifierInput.value = lastIdentifier.get();
+  // start the demo session early: the first register does not wait for it
+  demoSession().catch(() => {});
+}
 
 $('#identifier-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -81,20 +88,26 @@ $('#document-form').addEventListener('submit', async (event) => {
   try {
     const file = await fitImage(documentFile);
     const form = new FormData();
-    form.set('externalId', identifier);
+    if (!session) form.set('externalId', identifier);
     form.set('document', file, file.name || 'document.jpg');
-    const result = await demoPost('/v1/register', form, {
+    const options = {
       onUploadProgress: (fraction) => {
         if (fraction !== null && fraction >= 1) progress.working('Checking your document: reading it and looking for your face…');
         else progress.upload(fraction, 'Sending your document');
       },
-    });
+    };
+    const result = session ? await sessionCapture(session, form, options) : await demoPost('/v1/register', form, options);
     progress.stop();
     renderResult(result);
+    if (session) renderSessionEnd($('#result'), result, [$('#result-retry')]);
     showStep(steps, sections, 2);
   } catch (error) {
     progress.stop();
     if (!(error instanceof ApiError)) console.error(error);
+    if (session && await sessionAfterError(session, $('#result'), [$('#result-retry')])) {
+      showStep(steps, sections, 2);
+      return;
+    }
     showError(describeError(error));
   } finally {
     setBusy(false);
@@ -136,8 +149,8 @@ function renderResult(r) {
   const retry = $('#result-retry');
 
   if (outcome === 'accepted') {
-    container.append(banner('ok', 'You are signed up',
-      `Your document was accepted. From now on you can sign in as ${identifier} with a selfie.`));
+    container.append(banner('ok', 'You are signed up', session ? 'Your document was accepted.'
+      : `Your document was accepted. From now on you can sign in as ${identifier} with a selfie.`));
   } else if (outcome === 'retry') {
     container.append(banner('warn', 'Please take another photo of your document',
       'We could not check your document in this photo. What to change:'),
@@ -148,7 +161,7 @@ function renderResult(r) {
     container.append(banner('bad', 'We could not complete sign-up with this document',
       'Please use another way to sign up. If you have signed up before, sign in instead.'));
   }
-  signin.hidden = outcome === 'retry';
+  signin.hidden = outcome === 'retry' || Boolean(session);
   signin.textContent = outcome === 'accepted' ? 'Sign in now' : 'Sign in instead';
   signin.classList.toggle('secondary', outcome !== 'accepted');
   // another photo of the document helps only when this one could not be checked
