@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev
   nodejs npm
   clang libclang-rt-14-dev
-  python3 python3-boto3 python3-pytest python3-requests awscli
+  python3 python3-boto3 python3-pytest python3-requests python3-cryptography awscli
   chromium ffmpeg
 )
 
