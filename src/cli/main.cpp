@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "core/face_engine.h"
 #include "document/document_analyzer.h"
+#include "document/document_explain.h"
 #include "protocol/flow_json.h"
 #include "protocol/rekognition_json.h"
 #include "server/rekognition_api.h"
@@ -99,6 +100,13 @@ int main(int argc, char** argv) {
     auto* detect = app.add_subcommand("detect", "faces of an image, as Rekognition's DetectFaces with Attributes ALL");
     std::string detect_image;
     detect->add_option("IMAGE", detect_image, "JPEG, PNG, WebP or BMP file")->required();
+
+    auto* document = app.add_subcommand("document", "the analysis of an ID document photo, as register sees it");
+    std::string document_image;
+    bool explain_document = false;
+    document->add_option("FILE", document_image, "image of the identity document")->required();
+    document->add_flag("--explain", explain_document,
+                       "the evidence, timings and every MRZ character as read or corrected, with its alternatives");
 
     auto* compare = app.add_subcommand("compare", "the largest face of SOURCE against every face of TARGET, "
                                                   "as Rekognition's CompareFaces");
@@ -473,6 +481,14 @@ int main(int argc, char** argv) {
             return 0;
         }
         facegate::FaceEngine engine(config);
+        if (*document) {
+            facegate::DocumentTimings timings;
+            const auto today = facegate::mrz_today_utc();
+            auto analysis = facegate::DocumentAnalyzer(engine).analyze(
+                read_image_file(document_image, config.decode.max_bytes), today, &timings);
+            std::cout << facegate::document_analysis_json(analysis, timings, today, explain_document) << '\n';
+            return 0;
+        }
         if (*detect) {
             out = facegate::detect_faces_json(engine.analyze_bytes(read_image_file(detect_image, config.decode.max_bytes)));
         } else {

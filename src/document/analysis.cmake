@@ -4,9 +4,10 @@ add_library(facegate_document STATIC
   ${CMAKE_CURRENT_LIST_DIR}/document_locator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/portrait_selector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_confidence.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/document_analyzer.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/document_analyzer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_explain.cpp)
 target_include_directories(facegate_document PUBLIC ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(facegate_document PUBLIC facegate_mrz facegate_core)
+target_link_libraries(facegate_document PUBLIC facegate_mrz facegate_core PRIVATE nlohmann_json::nlohmann_json)
 
 # the generator of synthetic documents (tools/id_document) is added after this directory: test for
 # its CMakeLists rather than its target, which does not exist yet at this point

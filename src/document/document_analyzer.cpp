@@ -57,6 +57,8 @@ struct MrzEvidence {
     bool band_found = false;
     std::optional<MrzParseResult> parse;
     float glyph_score = 0;
+    std::vector<std::string> raw_lines;
+    std::vector<std::vector<MrzCharacter>> characters;
 };
 
 MrzEvidence evidence_of(MrzReadResult reading) {
@@ -64,6 +66,8 @@ MrzEvidence evidence_of(MrzReadResult reading) {
     out.band_found = reading.band_found;
     out.parse = std::move(reading.parsed);
     out.glyph_score = reading.mean_glyph_score;
+    out.raw_lines = std::move(reading.raw_lines);
+    out.characters = std::move(reading.characters);
     return out;
 }
 
@@ -197,6 +201,8 @@ DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_mon
     }
     result.mrz_band_found = mrz.band_found;
     result.mrz = mrz.parse;
+    result.mrz_raw_lines = mrz.raw_lines;
+    result.mrz_characters = mrz.characters;
     if (result.mrz) result.expired = mrz_expired(result.mrz->fields, today);
 
     int text_glyphs = 0;

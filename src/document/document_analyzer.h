@@ -21,6 +21,7 @@
 #include "document/document_confidence.h"
 #include "document/document_locator.h"
 #include "document/mrz.h"
+#include "document/mrz_choice.h"
 #include "document/portrait_selector.h"
 
 #include <opencv2/core/mat.hpp>
@@ -43,12 +44,15 @@ struct DocumentTimings {
     double portrait = 0; // choosing the portrait (and, rarely, the engine again on the rectified document)
     double mrz = 0;      // finding and reading the MRZ band
     double text = 0;     // counting the rows of text
+    double orientation = 0; // looking for the MRZ at other rotations (only when none is read upright)
     double total = 0;
 };
 
 struct DocumentAnalysis {
     std::string format = "UNKNOWN";      // TD1 TD2 TD3 MRV-A MRV-B (MRZ), CARD PAGE (proportions), UNKNOWN
     std::optional<MrzParseResult> mrz;   // the MRZ parsed, check digits included
+    std::vector<std::string> mrz_raw_lines; // the zone's cells as first classified (explain, debugging)
+    std::vector<std::vector<MrzCharacter>> mrz_characters; // per character: read or corrected, alternatives
     bool mrz_band_found = false;         // a band of MRZ-like lines was seen (read or not)
     std::optional<bool> expired;         // from the MRZ expiry date vs `today`; nullopt without an MRZ
     float document_confidence = 0;       // 0-100
@@ -62,6 +66,9 @@ struct DocumentAnalysis {
     bool outline_found = false;
     std::array<cv::Point2f, 4> outline{}; // the document's corners in the decoded image (TL, TR, BR, BL)
     int faces_found = 0;                 // faces in the whole picture, on the document or not
+    // degrees (counter-clockwise) the picture was turned by to read the document upright; 0 when it was
+    // read as it came. coordinates above are in the picture as it came
+    float rotation_degrees = 0;
 };
 
 class DocumentAnalyzer {

@@ -2,6 +2,7 @@
 // parsing OCR'd MRZ lines into fields (ICAO 9303 parts 4-7), correcting only the confusions that the
 // position of a character or a check digit settles, and MRZ dates
 #include "document/mrz.h"
+#include "document/mrz_layout.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,94 +13,9 @@ namespace facegate {
 
 namespace {
 
-// what a position may hold: digits only, letters (and '<' fillers) only, anything, a sex marker, or
-// a check digit (a digit; '<' where the format allows an empty field)
-enum Kind : char { DIGIT = '9', ALPHA = 'A', ALNUM = 'X', SEX = 'S', CHECK = 'C' };
-
-struct Span {
-    int line = -1; // -1: the format has no such field
-    int start = 0;
-    int len = 0;
-    bool present() const { return line >= 0; }
-};
-
-struct Layout {
-    MrzFormat format;
-    int width;
-    std::vector<std::string> kinds; // per line, one Kind per position
-    Span code, state, names, number, number_check, nationality, birth, birth_check, sex, expiry, expiry_check;
-    Span optional, optional_check, optional2, composite;
-    std::vector<Span> composite_parts;
-};
-
-std::string repeat(Kind kind, int n) { return std::string(size_t(n), char(kind)); }
-
-// line 2 of TD2/TD3/MRV up to the expiry check digit (28 positions)
-std::string data_line_head() {
-    return repeat(ALNUM, 9) + char(CHECK) + repeat(ALPHA, 3) + repeat(DIGIT, 6) + char(CHECK) + char(SEX) +
-           repeat(DIGIT, 6) + char(CHECK);
-}
-
-Layout two_line_layout(MrzFormat format) {
-    Layout l{};
-    l.format = format;
-    l.width = (format == MrzFormat::TD2 || format == MrzFormat::MRV_B) ? 36 : 44;
-    l.code = {0, 0, 2};
-    l.state = {0, 2, 3};
-    l.names = {0, 5, l.width - 5};
-    l.number = {1, 0, 9};
-    l.number_check = {1, 9, 1};
-    l.nationality = {1, 10, 3};
-    l.birth = {1, 13, 6};
-    l.birth_check = {1, 19, 1};
-    l.sex = {1, 20, 1};
-    l.expiry = {1, 21, 6};
-    l.expiry_check = {1, 27, 1};
-    std::string line2 = data_line_head();
-    if (format == MrzFormat::TD3) {
-        l.optional = {1, 28, 14};
-        l.optional_check = {1, 42, 1};
-        l.composite = {1, 43, 1};
-        l.composite_parts = {{1, 0, 10}, {1, 13, 7}, {1, 21, 22}};
-        line2 += repeat(ALNUM, 14) + char(CHECK) + char(CHECK);
-    } else if (format == MrzFormat::TD2) {
-        l.optional = {1, 28, 7};
-        l.composite = {1, 35, 1};
-        l.composite_parts = {{1, 0, 10}, {1, 13, 7}, {1, 21, 14}};
-        line2 += repeat(ALNUM, 7) + char(CHECK);
-    } else {
-        l.optional = {1, 28, l.width - 28}; // visas: no composite
-        line2 += repeat(ALNUM, l.width - 28);
-    }
-    l.kinds = {repeat(ALPHA, l.width), line2}; // line 1: code, state, names
-    return l;
-}
-
-Layout td1_layout() {
-    Layout l{};
-    l.format = MrzFormat::TD1;
-    l.width = 30;
-    l.code = {0, 0, 2};
-    l.state = {0, 2, 3};
-    l.number = {0, 5, 9};
-    l.number_check = {0, 14, 1};
-    l.optional = {0, 15, 15};
-    l.birth = {1, 0, 6};
-    l.birth_check = {1, 6, 1};
-    l.sex = {1, 7, 1};
-    l.expiry = {1, 8, 6};
-    l.expiry_check = {1, 14, 1};
-    l.nationality = {1, 15, 3};
-    l.optional2 = {1, 18, 11};
-    l.composite = {1, 29, 1};
-    l.composite_parts = {{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}};
-    l.names = {2, 0, 30};
-    l.kinds = {repeat(ALPHA, 5) + repeat(ALNUM, 9) + char(CHECK) + repeat(ALNUM, 15),
-               repeat(DIGIT, 6) + char(CHECK) + char(SEX) + repeat(DIGIT, 6) + char(CHECK) + repeat(ALPHA, 3) +
-                   repeat(ALNUM, 11) + char(CHECK),
-               repeat(ALPHA, 30)};
-    return l;
-}
+using Span = MrzSpan;
+using Layout = MrzLayout;
+constexpr char DIGIT = MRZ_DIGIT, ALPHA = MRZ_ALPHA, CHECK = MRZ_CHECK;
 
 // the OCR confusions of letters read where only digits can stand, and the reverse
 char to_digit(char c) {
@@ -284,11 +200,11 @@ std::optional<Layout> layout_for(Lines& lines) {
     else if (lines.size() == 2 && fits(36)) width = 36;
     else return std::nullopt;
     for (auto& s : lines) s.resize(size_t(width), '<');
-    if (width == 30) return td1_layout();
+    if (width == 30) return mrz_layout(MrzFormat::TD1);
     // a visa's document code starts with V (the code is letters: a digit there is a confusion)
     bool visa = to_letter(lines[0][0]) == 'V';
-    if (width == 44) return two_line_layout(visa ? MrzFormat::MRV_A : MrzFormat::TD3);
-    return two_line_layout(visa ? MrzFormat::MRV_B : MrzFormat::TD2);
+    if (width == 44) return mrz_layout(visa ? MrzFormat::MRV_A : MrzFormat::TD3);
+    return mrz_layout(visa ? MrzFormat::MRV_B : MrzFormat::TD2);
 }
 
 } // namespace

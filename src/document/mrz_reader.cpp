@@ -22,7 +22,6 @@ constexpr float kReadHeight = 32.0f;   // glyph height (px) a zone is straighten
 constexpr float kLookHeight = 20.0f;   // and for a first look at its shape and angle
 constexpr size_t kMaxTried = 10;       // groups of lines looked at closely, best first
 constexpr size_t kMaxZones = 4;        // MRZ-shaped zones read before giving up on the rest
-constexpr float kRunnerUpMargin = 0.08f; // a second choice this close to the first may be tried
 constexpr double kWeakInk = 0.6;       // ink as weak as this share of the Otsu level joins stronger ink
 constexpr float kMinGridFit = 0.75f;   // share of glyphs on the fixed-pitch grid (see fit_grid)
 constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs of kReadHeight need ~1200
@@ -527,6 +526,7 @@ cv::Mat cell_ink(const Line& line, int i) {
 struct Reading {
     std::vector<std::string> raw;
     std::vector<std::vector<GlyphMatch>> glyphs;
+    MrzChoice choice;
     std::optional<MrzParseResult> parsed;
     float mean_score = 0, min_score = 0;
     int valid_checks = 0;
@@ -546,47 +546,21 @@ int count_valid(const std::optional<MrzParseResult>& p) {
     return int(std::count_if(p->checks.begin(), p->checks.end(), [](const MrzCheck& c) { return c.valid; }));
 }
 
+// the characters chosen by position and check digit, parsed; what the parser changed is marked
 void finish(Reading& r) {
-    r.parsed = parse_mrz(r.raw);
+    r.choice = choose_mrz_characters(r.glyphs);
+    r.parsed = parse_mrz(r.choice.lines);
     r.valid_checks = count_valid(r.parsed);
-}
-
-// a check that fails may be a glyph whose second choice was nearly as good: takes one such second
-// choice at a time when it makes more check digits hold and none stop holding
-void try_second_choices(Reading& r) {
-    for (int round = 0; round < 3 && r.parsed && !r.parsed->all_checks_valid; ++round) {
-        struct Option {
-            size_t line, pos;
-            float margin;
-        };
-        std::vector<Option> options;
-        for (size_t l = 0; l < r.glyphs.size(); ++l) {
-            for (size_t p = 0; p < r.glyphs[l].size(); ++p) {
-                const auto& g = r.glyphs[l][p];
-                float margin = g.score - g.runner_up_score;
-                if (g.score > -1 && margin < kRunnerUpMargin) options.push_back({l, p, margin});
-            }
+    if (!r.parsed) return;
+    for (size_t l = 0; l < r.choice.characters.size() && l < r.parsed->lines.size(); ++l) {
+        auto& chars = r.choice.characters[l];
+        for (size_t p = 0; p < chars.size() && p < r.parsed->lines[l].size(); ++p) {
+            const char now = r.parsed->lines[l][p];
+            if (now == chars[p].value) continue;
+            chars[p].value = now;
+            chars[p].source = MrzCharacterSource::PARSER;
+            if (r.glyphs[l][p].score > -1) chars[p].score = r.glyphs[l][p].score_of(now);
         }
-        std::sort(options.begin(), options.end(), [](const Option& a, const Option& b) { return a.margin < b.margin; });
-        bool improved = false;
-        for (const auto& o : options) {
-            auto trial = r.raw;
-            trial[o.line][o.pos] = r.glyphs[o.line][o.pos].runner_up;
-            auto parsed = parse_mrz(trial);
-            if (!parsed || count_valid(parsed) <= r.valid_checks) continue;
-            bool keeps = true;
-            for (size_t c = 0; c < parsed->checks.size() && c < r.parsed->checks.size(); ++c)
-                keeps &= parsed->checks[c].valid || !r.parsed->checks[c].valid;
-            if (!keeps) continue;
-            std::swap(r.glyphs[o.line][o.pos].ch, r.glyphs[o.line][o.pos].runner_up);
-            std::swap(r.glyphs[o.line][o.pos].score, r.glyphs[o.line][o.pos].runner_up_score);
-            r.raw = std::move(trial);
-            r.parsed = std::move(parsed);
-            r.valid_checks = count_valid(r.parsed);
-            improved = true;
-            break;
-        }
-        if (!improved) break;
     }
 }
 
@@ -612,7 +586,6 @@ Reading read_lines(const std::vector<Line>& lines, int n, const OcrbGlyphs& glyp
     }
     r.mean_score = count ? sum / float(count) : 0;
     finish(r);
-    try_second_choices(r);
     return r;
 }
 
@@ -767,7 +740,8 @@ MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
     r.ink_fraction = area > 0 ? ink / area : 0;
     r.raw_lines = b.reading.raw;
     r.parsed = b.reading.parsed;
-    r.lines = r.parsed ? r.parsed->lines : r.raw_lines;
+    r.lines = r.parsed ? r.parsed->lines : b.reading.choice.lines;
+    r.characters = b.reading.choice.characters;
     r.mean_glyph_score = b.reading.mean_score;
     r.min_glyph_score = b.reading.min_score;
     return r;

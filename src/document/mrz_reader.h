@@ -7,6 +7,7 @@
 // cells, each classified as OCR-B (ocrb_glyphs.h), and the lines parsed (mrz.h).
 
 #include "document/mrz.h"
+#include "document/mrz_choice.h"
 
 #include <opencv2/core.hpp>
 
@@ -26,8 +27,10 @@ struct MrzReadResult {
     float char_height = 0;     // glyph height in input pixels
     float ink_fraction = 0;    // share of the zone's line area that is ink: a cheap text density
 
-    std::vector<std::string> raw_lines; // as the glyphs were classified
-    std::vector<std::string> lines;     // after parse_mrz's corrections (raw_lines when unparsed)
+    std::vector<std::string> raw_lines; // as the glyphs were classified (each cell's first choice)
+    std::vector<std::string> lines;     // after the choice by position and check digit and parse_mrz's corrections
+    // per line, per position: the character, whether it was read or corrected (and how), its alternatives
+    std::vector<std::vector<MrzCharacter>> characters;
     std::optional<MrzParseResult> parsed;
     float mean_glyph_score = 0; // mean template correlation of the glyphs read (about 0.9 when clean)
     float min_glyph_score = 0;

@@ -68,20 +68,16 @@ std::vector<cv::Mat> variants(const cv::Mat& large) {
     return out;
 }
 
-// the best template score of a glyph over the characters other than `exclude`, with its character
-float best_score_of(const float* row, const std::vector<char>& chars, const std::vector<float>& aspects, float aspect,
-                    char exclude, char& which) {
-    float best = -2.0f;
+// each character's best template score for a glyph of `aspect`
+void scores_of(const float* row, const std::vector<char>& chars, const std::vector<float>& aspects, float aspect,
+               std::array<float, kMrzAlphabetSize>& out) {
+    out.fill(-2.0f);
     const float log_aspect = std::log(aspect);
     for (size_t k = 0; k < chars.size(); ++k) {
-        if (chars[k] == exclude) continue;
         float s = row[k] - kAspectWeight * std::abs(log_aspect - std::log(aspects[k]));
-        if (s > best) {
-            best = s;
-            which = chars[k];
-        }
+        float& best = out[mrz_alphabet_index(chars[k])];
+        best = std::max(best, s);
     }
-    return best;
 }
 
 } // namespace
@@ -171,6 +167,7 @@ GlyphMatch OcrbGlyphs::classify(const cv::Mat& ink) const { return classify(std:
 
 std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) const {
     std::vector<GlyphMatch> out(inks.size());
+    for (auto& m : out) m.scores.fill(-1.0f);
     if (inks.empty()) return out;
     cv::Mat features(int(inks.size()), kWidth * kHeight, CV_32F, cv::Scalar(0));
     std::vector<float> aspects(inks.size(), 1.0f);
@@ -189,10 +186,36 @@ std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) c
         if (!has_ink[i]) continue;
         const float* row = scores.ptr<float>(int(i));
         GlyphMatch& m = out[i];
-        m.score = best_score_of(row, chars_, aspects_, aspects[i], 0, m.ch);
-        m.runner_up_score = best_score_of(row, chars_, aspects_, aspects[i], m.ch, m.runner_up);
+        scores_of(row, chars_, aspects_, aspects[i], m.scores);
+        auto top = m.ranked(2);
+        m.ch = top[0].first;
+        m.score = top[0].second;
+        m.runner_up = top[1].first;
+        m.runner_up_score = top[1].second;
     }
     return out;
+}
+
+char GlyphMatch::best_of(std::string_view allowed) const {
+    char best = 0;
+    float best_score = -3.0f;
+    for (char c : allowed) {
+        if (score_of(c) > best_score) {
+            best_score = score_of(c);
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::vector<std::pair<char, float>> GlyphMatch::ranked(size_t n) const {
+    std::vector<std::pair<char, float>> all;
+    for (size_t k = 0; k < kMrzAlphabetSize; ++k) all.push_back({kMrzAlphabet[k], scores[k]});
+    n = std::min(n, all.size());
+    std::partial_sort(all.begin(), all.begin() + long(n), all.end(),
+                      [](const auto& a, const auto& b) { return a.second > b.second; });
+    all.resize(n);
+    return all;
 }
 
 } // namespace facegate

@@ -9,19 +9,38 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace facegate {
 
 inline constexpr std::string_view kMrzAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
 
+inline constexpr size_t kMrzAlphabetSize = 37;
+static_assert(kMrzAlphabet.size() == kMrzAlphabetSize);
+
+// the index of `c` in kMrzAlphabet (c must be one of its characters)
+constexpr size_t mrz_alphabet_index(char c) {
+    return c == '<' ? 36 : c >= 'A' && c <= 'Z' ? size_t(c - 'A') : size_t(26 + (c - '0'));
+}
+
 struct GlyphMatch {
     char ch = '<';
     float score = -1.0f;  // correlation with its best template: ~0.95 for clean print, <0.5 for junk, -1 no ink
     char runner_up = '<'; // the best other character
     float runner_up_score = -1.0f;
+    // every character's score (its best template), in kMrzAlphabet's order: the ranked alternatives a
+    // reader that knows which characters a position allows chooses among. -1 everywhere without ink
+    std::array<float, kMrzAlphabetSize> scores{};
+
+    float score_of(char c) const { return scores[mrz_alphabet_index(c)]; }
+    // the best-scoring character of `allowed` (its first without ink)
+    char best_of(std::string_view allowed) const;
+    // the `n` best characters, best first
+    std::vector<std::pair<char, float>> ranked(size_t n) const;
 };
 
 // the OCR-B font: env FACEGATE_OCRB_FONT when set, else the build's FACEGATE_OCRB_FONT (CMake cache)

@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/freetype.hpp>
 
 #include <array>
 #include <cstdio>
@@ -106,4 +107,45 @@ TEST(Cli, ErrorsAreRekognitionJsonOnStderrWithStatus2) {
     EXPECT_EQ(missing.status, 2);
     EXPECT_EQ(json::parse(missing.err)["__type"], "InvalidParameterException");
     for (const auto& f : {garbage, blank, big}) fs::remove(f);
+}
+
+// `facegate document --explain`: the analysis as register sees it, and every MRZ character with how
+// it was chosen and its alternatives. the page is synthesised: the ICAO specimen's MRZ in OCR-B
+TEST(Cli, DocumentExplainShowsEveryMrzCharacter) {
+    FACEGATE_REQUIRE_MODELS();
+    const fs::path font = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
+    if (!fs::exists(font)) GTEST_SKIP() << "OCR-B font absent at " << font << ": install fonts-ocr-b";
+    const std::vector<std::string> lines = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                            "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+    cv::Mat page(700, 1000, CV_8UC3, cv::Scalar(225, 235, 240));
+    auto ocrb = cv::freetype::createFreeType2();
+    ocrb->loadFontData(font.string(), 0);
+    for (size_t i = 0; i < lines.size(); ++i)
+        ocrb->putText(page, lines[i], {90, 600 + int(i) * 44}, 28, cv::Scalar(30, 30, 30), -1, cv::LINE_AA, true);
+    std::vector<uint8_t> png;
+    cv::imencode(".png", page, png);
+    auto path = temp_file("mrz.png", png);
+
+    CliRun run = run_cli("document --explain " + path.string());
+    ASSERT_EQ(run.status, 0) << run.err;
+    json out = json::parse(run.out);
+    ASSERT_TRUE(out["mrz"].is_object()) << run.out;
+    EXPECT_EQ(out["mrz"]["lines"], json(lines));
+    EXPECT_EQ(out["mrz"]["checkDigits"]["birthDate"], true);
+    const json& characters = out["explain"]["mrzCharacters"];
+    ASSERT_EQ(characters.size(), 2u);
+    ASSERT_EQ(characters[1].size(), 44u);
+    EXPECT_EQ(characters[1][13]["char"], "7");
+    EXPECT_TRUE(characters[1][13]["source"].is_string());
+    EXPECT_EQ(characters[1][13]["alternatives"].size(), 3u);
+    EXPECT_TRUE(out["documentConfidence"].is_number());
+
+    // a group photo: no MRZ, nothing to explain about one
+    CliRun photo = run_cli("document " + sample(1));
+    ASSERT_EQ(photo.status, 0) << photo.err;
+    json plain = json::parse(photo.out);
+    EXPECT_TRUE(plain["mrz"].is_null());
+    EXPECT_FALSE(plain.contains("explain"));
+    EXPECT_LT(plain["documentConfidence"].get<double>(), 20);
+    fs::remove(path);
 }

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// choosing an MRZ's characters from the glyph classifier's ranked alternatives, knowing what each
+// position may hold (ICAO 9303: dates, check digits and the sex are never letters, country codes and
+// names never digits), and, where a check digit fails, searching the alternatives of that field's
+// characters for the cheapest reading that satisfies it. every character says how it was chosen, so
+// that a failure can be understood (`facegate document --explain`).
+
+#include "document/ocrb_glyphs.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace facegate {
+
+enum class MrzCharacterSource {
+    READ,        // the classifier's first choice
+    POSITION,    // the first choice is not allowed there: the best allowed alternative
+    CHECK_DIGIT, // an alternative that makes a failing check digit hold
+    PARSER,      // changed by parse_mrz's rules (a 'K' read in a run of fillers, a long document number)
+};
+
+// "read", "position", "checkDigit", "parser"
+std::string_view mrz_character_source_name(MrzCharacterSource source);
+
+struct MrzCharacter {
+    char value = '<'; // the character chosen
+    char read = '<';  // the classifier's first choice
+    MrzCharacterSource source = MrzCharacterSource::READ;
+    float score = -1; // the classifier's score of `value` (-1: an empty cell)
+    std::vector<std::pair<char, float>> alternatives; // the classifier's best characters, best first
+};
+
+struct MrzChoice {
+    std::vector<std::string> lines;                      // what the characters were chosen as
+    std::vector<std::vector<MrzCharacter>> characters;   // per line, per position
+};
+
+// `glyphs`: per line, the classified cells (2 lines of 36 or 44, or 3 of 30). other shapes come back
+// as the classifier's first choices, marked READ.
+MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyphs);
+
+} // namespace facegate
