@@ -18,13 +18,28 @@ double score(float value) { return std::round(double(value) * 10.0) / 10.0; }
 
 json optional_string(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
+// the check names of mrz.h (document_number...) in the camelCase of every other /v1 key
+std::string camel_case(std::string_view name) {
+    std::string out;
+    bool upper = false;
+    for (char c : name) {
+        if (c == '_') {
+            upper = true;
+            continue;
+        }
+        out += upper && c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c;
+        upper = false;
+    }
+    return out;
+}
+
 json mrz_json(const MrzParseResult& mrz, std::chrono::year_month_day today) {
     const MrzFields& f = mrz.fields;
     auto date = [&](const std::string& yymmdd, MrzDateKind kind) {
         return optional_string(mrz_iso_date(yymmdd, kind, today));
     };
     json checks = json::object();
-    for (const auto& check : mrz.checks) checks[check.name] = check.valid;
+    for (const auto& check : mrz.checks) checks[camel_case(check.name)] = check.valid;
     return {{"lines", mrz.lines},
             {"fields",
              {{"documentType", f.document_code},

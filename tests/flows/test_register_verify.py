@@ -23,6 +23,9 @@ def test_register_generated_passport_is_accepted_with_its_mrz(flows, images):
     doc = body["document"]
     assert doc["format"] == "TD3"
     assert doc["mrz"]["checkDigitsValid"] is True
+    # one JSON style: the check digits' keys are camelCase like every other key (issue 12)
+    assert doc["mrz"]["checkDigits"] == {"documentNumber": True, "birthDate": True, "expiryDate": True,
+                                         "optionalData": True, "composite": True}
     fields = doc["mrz"]["fields"]
     assert fields["surname"] == "ERIKSSON" and fields["givenNames"] == "ANNA MARIA"
     assert fields["expiryDate"] == "2034-12-31"
@@ -35,6 +38,7 @@ def test_register_id_card_reads_td1(flows, images):
     assert body["decision"] == "accepted", body
     assert body["document"]["format"] == "TD1"
     assert body["document"]["mrz"]["checkDigitsValid"] is True
+    assert set(body["document"]["mrz"]["checkDigits"]) == {"documentNumber", "birthDate", "expiryDate", "composite"}
 
 
 def test_verify_same_person_other_photo_matches(flows, images, admin):
