@@ -4,6 +4,7 @@ add_library(facegate_document STATIC
   ${CMAKE_CURRENT_LIST_DIR}/document_locator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/portrait_selector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_confidence.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_orientation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_analyzer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_explain.cpp)
 target_include_directories(facegate_document PUBLIC ${PROJECT_SOURCE_DIR}/src)

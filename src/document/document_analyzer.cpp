@@ -3,8 +3,11 @@
 
 #include "common/error.h"
 #include "document/document_locator.h"
+#include "document/document_orientation.h"
 #include "document/mrz_reader.h"
 #include "document/portrait_selector.h"
+
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -138,6 +141,34 @@ std::vector<std::string> reasons_of(const DocumentAnalysis& a, const PortraitCho
     return reasons;
 }
 
+// whether a picture read as it came may be a document turned: its MRZ did not read, and it does not
+// show an upright document's outline with a portrait placed on it as documents place it (a card whose
+// MRZ is worn, which no turn helps; the detector finds faces upside down too, so a face alone says
+// nothing of the document's orientation)
+bool worth_turning(const DocumentAnalysis& a) {
+    if (a.mrz && a.mrz->all_checks_valid) return false;
+    return !(a.outline_found && a.portrait && a.evidence.portrait_placement >= 0.5f);
+}
+
+cv::Point2f apply(const cv::Matx23d& m, cv::Point2f p) {
+    return {float(m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2)), float(m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2))};
+}
+
+// an analysis of the turned picture, in the coordinates of the picture as it came
+void map_back(DocumentAnalysis& a, const TurnedPicture& turned, const cv::Size& original) {
+    for (auto& p : a.outline) p = apply(turned.back, p);
+    if (a.portrait) {
+        const cv::Rect2f& r = a.portrait->box.rect;
+        std::vector<cv::Point2f> corners = {apply(turned.back, r.tl()), apply(turned.back, {r.x + r.width, r.y}),
+                                            apply(turned.back, r.br()), apply(turned.back, {r.x, r.y + r.height})};
+        a.portrait->box.rect = cv::boundingRect(corners);
+        for (auto& p : a.portrait->landmarks) p = apply(turned.back, p);
+        for (auto& p : a.portrait->alignment_points) p = apply(turned.back, p);
+    }
+    a.image_width = original.width;
+    a.image_height = original.height;
+}
+
 } // namespace
 
 DocumentAnalyzer::DocumentAnalyzer(const FaceEngine& engine) : engine_(engine) {}
@@ -159,7 +190,26 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
                                            DocumentTimings* timings) const {
     if (bgr.empty() || bgr.type() != CV_8UC3) throw Error(ErrorCode::INVALID_PARAMETER, "expected an 8-bit BGR image");
     try {
-        return run(bgr, today, decode_scale, timings);
+        const auto start = std::chrono::steady_clock::now();
+        DocumentAnalysis result = run(bgr, today, decode_scale, timings);
+        if (worth_turning(result)) {
+            std::optional<float> turn;
+            {
+                Stopwatch watch(timings ? &timings->orientation : nullptr);
+                turn = find_mrz_turn(bgr);
+            }
+            if (turn) {
+                const TurnedPicture turned = turn_picture(bgr, *turn);
+                DocumentAnalysis upright = run(turned.bgr, today, decode_scale, timings);
+                if (upright.document_confidence > result.document_confidence) {
+                    map_back(upright, turned, bgr.size());
+                    upright.rotation_degrees = *turn;
+                    result = std::move(upright);
+                }
+            }
+        }
+        if (timings) timings->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        return result;
     } catch (const cv::Exception& e) {
         throw Error(ErrorCode::INTERNAL, std::string("document analysis failed: ") + e.what());
     }
@@ -167,7 +217,6 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
 
 DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_month_day today, double decode_scale,
                                        DocumentTimings* timings) const {
-    auto start = std::chrono::steady_clock::now();
     DocumentAnalysis result;
     result.image_width = bgr.cols;
     result.image_height = bgr.rows;
@@ -214,8 +263,6 @@ DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_mon
     result.document_confidence = document_confidence(result.evidence);
     result.format = format_of(result, doc);
     result.reasons = reasons_of(result, portrait);
-
-    if (timings) timings->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
 

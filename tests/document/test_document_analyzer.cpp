@@ -207,6 +207,38 @@ TEST(DocumentAnalyzer, PhotographedGeneratedDocumentsAreDocumentsWithTheirPortra
     }
 }
 
+// issue 12: photos turned sideways, upside down and in between (no EXIF orientation) are read as
+// upright ones: the same MRZ, the portrait, and coordinates in the picture as it came
+TEST(DocumentAnalyzer, TurnedPhotosOfGeneratedDocumentsReadUpright) {
+    FACEGATE_REQUIRE_MODELS();
+    const std::vector<std::pair<Case, double>> turns = {{kCases[0], 90}, {kCases[1], 180}, {kCases[2], 270},
+                                                        {kCases[3], 40}, {kCases[4], 130}, {kCases[5], 250}};
+    for (const auto& [c, degrees] : turns) {
+        SCOPED_TRACE(label(c) + " turned " + std::to_string(degrees));
+        CaptureOptions capture;
+        capture.turn_deg = degrees;
+        auto doc = generator().generate(source(c.sample).portrait, {}, {.type = c.type}, capture, c.seed);
+        DocumentAnalysis a = analyzer().analyze(doc.capture.jpeg, kToday);
+        ASSERT_TRUE(a.mrz) << joined(a.reasons);
+        EXPECT_TRUE(a.mrz->all_checks_valid);
+        EXPECT_EQ(a.mrz->lines, doc.document.mrz);
+        EXPECT_GE(a.document_confidence, 90) << joined(a.reasons);
+        // within 40 degrees of upright the outline is found as it is (and the MRZ read on it)
+        if (degrees > 45) {
+            EXPECT_NE(a.rotation_degrees, 0.0f);
+        }
+        EXPECT_EQ(a.image_width, doc.capture.bgr.cols);
+        ASSERT_TRUE(a.portrait.has_value()) << joined(a.reasons);
+        const cv::Rect& p = doc.document.portrait;
+        std::vector<cv::Point2f> printed = {map_to_capture(doc.capture, cv::Point2f(float(p.x), float(p.y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.br().x), float(p.y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.br().x), float(p.br().y))),
+                                            map_to_capture(doc.capture, cv::Point2f(float(p.x), float(p.br().y)))};
+        EXPECT_GT(cv::pointPolygonTest(printed, centre(a.portrait->box.rect), false), 0)
+            << "the portrait's box " << a.portrait->box.rect << " is not on the printed portrait";
+    }
+}
+
 TEST(DocumentAnalyzer, AnExpiredDocumentSaysSo) {
     FACEGATE_REQUIRE_MODELS();
     IdDocumentFields fields;

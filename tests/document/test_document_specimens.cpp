@@ -4,12 +4,16 @@
 // DocumentConfidence.Distribution prints the table of docs/documents.md. skipped, saying so, when
 // ../shared/data is absent.
 #include "document/document_analyzer.h"
+#include "document/document_orientation.h"
 #include "document/document_test_support.h"
+#include "document/mrz_reader.h"
+#include "document/ocrb_glyphs.h"
 
 #if FACEGATE_HAVE_ID_DOCUMENT_GENERATOR
 #include "id_document/id_document_generator.h"
 #endif
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -143,5 +147,76 @@ TEST(DocumentConfidence, Distribution) {
         double slowest = 0;
         for (const auto& t : timings) slowest = std::max(slowest, t.total);
         std::printf("slowest total: %.1f ms\n", slowest);
+    }
+}
+
+namespace {
+
+// a picture turned by `degrees` (counter-clockwise on screen) on a table-coloured canvas that holds it
+cv::Mat turned_on_table(const cv::Mat& image, double degrees) {
+    cv::Mat canvas(image.rows + 80, image.cols + 80, CV_8UC3, cv::Scalar(70, 95, 120));
+    image.copyTo(canvas(cv::Rect(40, 40, image.cols, image.rows)));
+    const cv::Point2f centre(canvas.cols / 2.0f, canvas.rows / 2.0f);
+    cv::Mat m = cv::getRotationMatrix2D(centre, degrees, 1.0);
+    const cv::Rect2f bounds = cv::RotatedRect(centre, cv::Size2f(canvas.size()), float(-degrees)).boundingRect2f();
+    m.at<double>(0, 2) += bounds.width / 2.0 - centre.x;
+    m.at<double>(1, 2) += bounds.height / 2.0 - centre.y;
+    cv::Mat out;
+    cv::warpAffine(canvas, out, m, cv::Size(int(bounds.width), int(bounds.height)), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, cv::Scalar(70, 95, 120));
+    return out;
+}
+
+} // namespace
+
+// issue 12: the specimens read the same MRZ at every quarter turn and every 10 degrees: upright as
+// they come, else under the turn find_mrz_turn gives
+TEST(DocumentSpecimens, EveryRotationReadsTheSameMrz) {
+    FACEGATE_REQUIRE_SHARED_DATA();
+    if (!fs::exists(test::shared_dir() / "documents")) GTEST_SKIP() << "no documents/ in " << test::shared_dir();
+    if (!fs::exists(ocrb_font_path())) GTEST_SKIP() << "OCR-B font absent at " << ocrb_font_path();
+    for (const char* name : {"passport-td3.jpg", "passport-td2.jpg"}) {
+        cv::Mat image = cv::imread((test::shared_dir() / "documents" / name).string(), cv::IMREAD_COLOR);
+        ASSERT_FALSE(image.empty()) << name;
+        const std::vector<std::string> expected = read_mrz(image).lines;
+        ASSERT_EQ(expected.size(), 2u) << name;
+        for (int degrees = 0; degrees < 360; degrees += 10) {
+            SCOPED_TRACE(std::string(name) + " at " + std::to_string(degrees) + " degrees");
+            cv::Mat picture = turned_on_table(image, degrees);
+            MrzReadResult r = read_mrz(picture);
+            if (!r.readable()) {
+                auto turn = find_mrz_turn(picture);
+                ASSERT_TRUE(turn.has_value());
+                r = read_mrz(turn_picture(picture, *turn).bgr);
+            }
+            EXPECT_TRUE(r.readable());
+            EXPECT_EQ(r.lines, expected);
+        }
+    }
+}
+
+// and the whole analysis of a quarter-turned specimen: the MRZ, the portrait (found once upright),
+// and the outline and portrait given in the picture as it came
+TEST(DocumentSpecimens, QuarterTurnsAreAnalysedUpright) {
+    FACEGATE_REQUIRE_MODELS();
+    FACEGATE_REQUIRE_SHARED_DATA();
+    if (!fs::exists(test::shared_dir() / "documents")) GTEST_SKIP() << "no documents/ in " << test::shared_dir();
+    cv::Mat image = cv::imread((test::shared_dir() / "documents" / "passport-td3.jpg").string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(image.empty());
+    for (int degrees : {90, 180, 270, 130}) {
+        SCOPED_TRACE(std::to_string(degrees) + " degrees");
+        cv::Mat picture = turned_on_table(image, degrees);
+        DocumentAnalysis a = analyzer().analyze(picture, kToday);
+        SCOPED_TRACE(evidence_line(a.evidence));
+        ASSERT_TRUE(a.mrz);
+        EXPECT_TRUE(a.mrz->all_checks_valid);
+        EXPECT_EQ(a.format, "TD3");
+        EXPECT_GE(a.document_confidence, 90);
+        ASSERT_TRUE(a.portrait);
+        EXPECT_EQ(a.image_width, picture.cols);
+        const cv::Point2f centre(a.portrait->box.rect.x + a.portrait->box.rect.width / 2,
+                                 a.portrait->box.rect.y + a.portrait->box.rect.height / 2);
+        EXPECT_TRUE(cv::Rect(0, 0, picture.cols, picture.rows).contains(centre));
+        EXPECT_NE(a.rotation_degrees, 0.0f);
     }
 }

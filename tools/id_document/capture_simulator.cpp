@@ -185,6 +185,27 @@ void light_and_noise(cv::Mat& bgr, const Lighting& light, double noise_sigma, st
     }
 }
 
+// the finished photo turned by `degrees` on a canvas that holds it all; corners and homography follow
+void turn(cv::Mat& scene, double degrees, SimulatedCapture& out) {
+    const cv::Point2f centre(float(scene.cols) / 2, float(scene.rows) / 2);
+    cv::Mat m = cv::getRotationMatrix2D(centre, degrees, 1.0);
+    const cv::Rect2f bounds = cv::RotatedRect(centre, cv::Size2f(scene.size()), float(-degrees)).boundingRect2f();
+    const cv::Size size(int(std::lround(bounds.width)), int(std::lround(bounds.height)));
+    m.at<double>(0, 2) += size.width / 2.0 - centre.x;
+    m.at<double>(1, 2) += size.height / 2.0 - centre.y;
+    cv::Mat turned;
+    cv::warpAffine(scene, turned, m, size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    scene = turned;
+    const cv::Matx33d t(m.at<double>(0, 0), m.at<double>(0, 1), m.at<double>(0, 2), m.at<double>(1, 0),
+                        m.at<double>(1, 1), m.at<double>(1, 2), 0, 0, 1);
+    for (auto& c : out.corners) {
+        const cv::Vec3d p = t * cv::Vec3d(c.x, c.y, 1);
+        c = cv::Point2f(float(p[0]), float(p[1]));
+    }
+    out.homography = t * out.homography;
+    out.turn_deg = degrees;
+}
+
 } // namespace
 
 SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, const CaptureOptions& o,
@@ -244,6 +265,7 @@ SimulatedCapture simulate_capture(const cv::Mat& document, float corner_radius, 
         region.copyTo(scene(area));
     }
     light_and_noise(scene, light, out.noise_sigma, rng);
+    if (o.turn_deg != 0) turn(scene, o.turn_deg, out);
 
     out.bgr = scene;
     if (!cv::imencode(".jpg", scene, out.jpeg, {cv::IMWRITE_JPEG_QUALITY, out.jpeg_quality})) {

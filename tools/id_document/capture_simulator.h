@@ -29,6 +29,10 @@ struct CaptureOptions {
     double max_blur_sigma = 1.5;               // Gaussian blur, pixels of the output
     double max_noise_sigma = 5;                // sensor noise, 8-bit levels
     int min_jpeg_quality = 75, max_jpeg_quality = 92;
+    // the photo turned after it was taken, degrees counter-clockwise on screen (a phone held sideways or
+    // upside down without an EXIF orientation: 90, 180, 270; or any angle), on a canvas enlarged to hold
+    // it. no random draw: a seed gives the same photo, turned
+    double turn_deg = 0;
 };
 
 struct SimulatedCapture {
@@ -40,6 +44,7 @@ struct SimulatedCapture {
     SceneBackground background = SceneBackground::TABLE;
     bool hand = false;
     double rotation_deg = 0, corner_jitter = 0, blur_sigma = 0, noise_sigma = 0;
+    double turn_deg = 0; // CaptureOptions::turn_deg
     int jpeg_quality = 0;
 };
 

@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
     app.add_option("--height", capture.output_size.height, "photo height")->capture_default_str();
     app.add_option("--background", background, "table, clutter or random")
         ->check(CLI::IsMember({"table", "clutter", "random"}, CLI::ignore_case))->capture_default_str();
+    app.add_option("--turn", capture.turn_deg, "degrees the photo is turned by (counter-clockwise; 90, 180, 270 or any)")
+        ->capture_default_str();
     app.add_option("--hand-probability", capture.hand_probability, "chance of a hand holding the document")
         ->capture_default_str();
     app.add_option("--models", model_dir, "directory of the ONNX models")->envname("FACEGATE_MODEL_DIR")->capture_default_str();
