@@ -122,6 +122,7 @@ DocumentEvidence gather_evidence(const LocatedDocument& doc, const PortraitChoic
     e.mrz_parsed = mrz.parse.has_value();
     e.mrz_checks_valid = mrz.parse ? share_of_valid_checks(*mrz.parse) : 0.f;
     e.mrz_glyph_score = mrz.glyph_score;
+    e.mrz_conclusive = mrz.parse && mrz.parse->all_checks_valid && mrz.parse->checks.size() >= 4;
     e.portrait_found = portrait.index.has_value();
     e.portrait_placement = portrait.placement;
     e.portrait_printed = portrait.printed;
@@ -137,7 +138,9 @@ std::vector<std::string> reasons_of(const DocumentAnalysis& a, const PortraitCho
     if (a.mrz_band_found && !a.mrz) reasons.push_back("MRZ_UNREADABLE");
     if (a.mrz && !a.mrz->all_checks_valid) reasons.push_back("MRZ_CHECK_FAILED");
     if (a.expired.value_or(false)) reasons.push_back("DOCUMENT_EXPIRED");
-    reasons.insert(reasons.end(), portrait.reasons.begin(), portrait.reasons.end());
+    // an ID card's back (its MRZ side) is a genuine document without a portrait: ask for the other side
+    const bool card_back = !portrait.index && a.mrz && a.mrz->all_checks_valid && a.mrz->format == MrzFormat::TD1;
+    for (const auto& r : portrait.reasons) reasons.push_back(card_back && r == "NO_FACE" ? "DOCUMENT_SIDE_WITHOUT_PORTRAIT" : r);
     return reasons;
 }
 

@@ -59,8 +59,9 @@ struct DocumentAnalysis {
     std::optional<FaceAnalysis> portrait; // the document's portrait, embedding included, decoded-image pixels
     int image_width = 0;                 // the decoded image: divide coordinates by these for ratios
     int image_height = 0;
-    // NO_DOCUMENT, MRZ_UNREADABLE, MRZ_CHECK_FAILED, DOCUMENT_EXPIRED, NO_FACE, FACE_TOO_SMALL,
-    // MULTIPLE_FACES, LOW_QUALITY
+    // NO_DOCUMENT, MRZ_UNREADABLE, MRZ_CHECK_FAILED, DOCUMENT_EXPIRED, NO_FACE (or, on an ID card's MRZ
+    // side with every check digit valid, DOCUMENT_SIDE_WITHOUT_PORTRAIT), FACE_TOO_SMALL, MULTIPLE_FACES,
+    // LOW_QUALITY
     std::vector<std::string> reasons;
     DocumentEvidence evidence;           // what the confidence was computed from (docs, debugging)
     bool outline_found = false;

@@ -25,6 +25,7 @@ float document_confidence(const DocumentEvidence& e, const ConfidenceWeights& w)
     if (e.outline_found) z += w.outline * e.outline_score;
     if (e.mrz_band_found) z += w.mrz_band;
     if (e.mrz_parsed) z += w.mrz_parsed + w.mrz_checks * e.mrz_checks_valid;
+    if (e.mrz_conclusive) z += w.mrz_conclusive;
     if (e.portrait_found) {
         z += w.portrait * e.portrait_placement;
         z += w.printed_portrait * e.portrait_placement * e.portrait_printed;

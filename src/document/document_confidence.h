@@ -16,6 +16,7 @@ struct DocumentEvidence {
     bool mrz_parsed = false;        // the lines parse as an MRZ of some format
     float mrz_checks_valid = 0;     // 0-1: share of the check digits that hold (0 when not parsed)
     float mrz_glyph_score = 0;      // 0-1: the OCR's mean glyph score (diagnostic, not weighted)
+    bool mrz_conclusive = false;    // 4 or more check digits, every one valid (chance: 1 in 10^4 or less)
     bool portrait_found = false;    // a face lies on the document
     float portrait_placement = 0;   // 0-1: where and how large a document's portrait sits
     float portrait_printed = 0;     // 0-1: the portrait reads as a print
@@ -29,6 +30,7 @@ struct ConfidenceWeights {
     double mrz_band = 1.5;
     double mrz_parsed = 1.5;
     double mrz_checks = 3.0;      // x mrz_checks_valid
+    double mrz_conclusive = 1.5;  // every one of 4 or more check digits holds (mrz_conclusive)
     double portrait = 2.0;        // x portrait_placement
     double printed_portrait = 2.0; // x portrait_placement x portrait_printed
     double text = 2.5;            // x text_rows

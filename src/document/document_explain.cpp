@@ -79,6 +79,7 @@ ordered_json evidence_json(const DocumentEvidence& e) {
             {"mrzParsed", e.mrz_parsed},
             {"mrzChecksValid", round2(e.mrz_checks_valid)},
             {"mrzGlyphScore", round2(e.mrz_glyph_score)},
+            {"mrzConclusive", e.mrz_conclusive},
             {"portraitFound", e.portrait_found},
             {"portraitPlacement", round2(e.portrait_placement)},
             {"portraitPrinted", round2(e.portrait_printed)},

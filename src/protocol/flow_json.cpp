@@ -86,7 +86,8 @@ namespace {
 // reasons about the picture the person took: safe to show them, with advice (web/js/reasons.js)
 constexpr std::string_view kCaptureReasons[] = {
     "NO_FACE", "MULTIPLE_FACES", "FACE_TOO_SMALL", "LOW_QUALITY", "NO_DOCUMENT", "LOW_DOCUMENT_CONFIDENCE",
-    "MRZ_UNREADABLE", "MRZ_CHECK_FAILED", "DOCUMENT_EXPIRED", "NOT_LIVE", "TOO_DARK", "TOO_BRIGHT", "BLURRY",
+    "MRZ_UNREADABLE", "MRZ_CHECK_FAILED", "DOCUMENT_EXPIRED", "DOCUMENT_SIDE_WITHOUT_PORTRAIT", "NOT_LIVE", "TOO_DARK",
+    "TOO_BRIGHT", "BLURRY",
     "LOW_BRIGHTNESS", "LOW_SHARPNESS", "EYES_CLOSED", "EXTREME_POSE", "SMALL_BOUNDING_BOX"};
 
 // the public answer: accepted; retry (with what to fix in the picture); or other_method, which says

@@ -279,6 +279,23 @@ TEST(DocumentAnalyzer, ASecondPersonOnTheDocumentIsMultipleFaces) {
     EXPECT_TRUE(has(a.reasons, "MULTIPLE_FACES")) << joined(a.reasons);
 }
 
+// issue 12: an ID card's MRZ side (no portrait) with every check digit valid is a genuine document
+// (>= 90), and says which side to photograph instead of NO_FACE; a passport page without its
+// portrait still says NO_FACE
+TEST(DocumentAnalyzer, AnIdCardBackIsADocumentSideWithoutPortrait) {
+    FACEGATE_REQUIRE_MODELS();
+    auto doc = generator().generate(source(4).portrait, {}, {.type = IdDocumentType::TD1, .ghost_portrait = false}, {}, 12);
+    cv::Mat side = doc.document.bgr.clone();
+    cv::rectangle(side, doc.document.portrait, cv::Scalar(235, 235, 235), cv::FILLED);
+    DocumentAnalysis a = analyzer().analyze(side, kToday);
+    EXPECT_FALSE(a.portrait.has_value());
+    ASSERT_TRUE(a.mrz);
+    EXPECT_TRUE(a.mrz->all_checks_valid);
+    EXPECT_GE(a.document_confidence, 90) << joined(a.reasons);
+    EXPECT_TRUE(has(a.reasons, "DOCUMENT_SIDE_WITHOUT_PORTRAIT")) << joined(a.reasons);
+    EXPECT_FALSE(has(a.reasons, "NO_FACE")) << joined(a.reasons);
+}
+
 TEST(DocumentAnalyzer, ADocumentWithoutItsPortraitHasNoFace) {
     FACEGATE_REQUIRE_MODELS();
     auto doc = generator().generate(source(4).portrait, {}, {.type = IdDocumentType::TD3, .ghost_portrait = false}, {}, 11);

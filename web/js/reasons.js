@@ -11,6 +11,10 @@ const DOCUMENT = {
     text: 'We could not find the portrait on the document.',
     advice: 'Photograph the page or side with your portrait, with the whole document in the picture.',
   },
+  DOCUMENT_SIDE_WITHOUT_PORTRAIT: {
+    text: 'This side of the document has no portrait.',
+    advice: 'Turn the card over and photograph the side with your photo.',
+  },
   MULTIPLE_FACES: {
     text: 'There was more than one face in the picture.',
     advice: 'Only the document should be in the picture: no other photos or people.',
