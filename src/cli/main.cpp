@@ -309,6 +309,9 @@ int main(int argc, char** argv) {
     std::string migrate_from, migrate_to;
     migrate->add_option("--from", migrate_from, "data directory (its SQLite database and key files)")->required();
     migrate->add_option("--to", migrate_to, "PostgreSQL connection URI")->required();
+    std::string migrate_from_kek;
+    migrate->add_option("--from-kek-file", migrate_from_kek,
+                        "the source's KEK, when it is not DATA_DIR/kek (default) nor the destination's");
 
     // every command that opens the store: where the key-encryption key of the face templates is
     facegate::KekOptions kek_options;
@@ -352,8 +355,25 @@ int main(int argc, char** argv) {
             // both stores open with the same KEK: the source's to read its templates, the destination's to seal them
             if (!std::filesystem::exists(std::filesystem::path(migrate_from) / "facegate.db"))
                 throw Error(ErrorCode::INVALID_PARAMETER, "no facegate database in " + migrate_from);
-            std::unique_ptr<facegate::Store> from = open_command_store({migrate_from, ""}, kek_options, false);
-            std::unique_ptr<facegate::Store> to = open_command_store({migrate_from, migrate_to}, kek_options, false);
+            // the source opens with its own KEK (--from-kek-file, else DATA_DIR/kek when it has one, else the
+            // destination's); the destination with --kek-file, --kek-command or FACEGATE_KEK. The templates are
+            // re-sealed under the destination's data key either way
+            facegate::KekOptions source_kek = kek_options;
+            if (!migrate_from_kek.empty()) source_kek = facegate::KekOptions{.file = migrate_from_kek};
+            else if (std::filesystem::exists(facegate::data_dir_kek_path(migrate_from))) source_kek = facegate::KekOptions{};
+            auto opened = [](const char* side, const auto& open) {
+                try {
+                    return open();
+                } catch (const Error& e) {
+                    throw Error(e.code(), std::string(side) + ": " + e.what());
+                }
+            };
+            std::unique_ptr<facegate::Store> from = opened("the source (--from)", [&] {
+                return open_command_store({migrate_from, ""}, source_kek, false);
+            });
+            std::unique_ptr<facegate::Store> to = opened("the destination (--to)", [&] {
+                return open_command_store({migrate_from, migrate_to}, kek_options, false);
+            });
             auto said = std::chrono::steady_clock::now();
             facegate::MigrationReport report = facegate::migrate_store(
                 *from, *to, std::filesystem::absolute(migrate_from).string(), [&](const std::string& what, std::uint64_t n) {

@@ -117,6 +117,8 @@ struct HttpEdge::State {
     tcp::acceptor acceptor{io};
     asio::signal_set signals{io};
     asio::steady_timer stop_timer{io};
+    asio::steady_timer accept_backoff{io};           // after a failed accept (out of descriptors)
+    Clock::time_point last_accept_warning{};
     WorkQueue store_lane;
     WorkQueue analysis_lane;
     std::atomic<bool> stopping{false};
@@ -496,9 +498,18 @@ void HttpEdge::State::accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted) return;
-            // EMFILE and the like: keep accepting (the failed one is gone)
-            spdlog::warn("accept failed: {}", ec.message());
-            return accept();
+            // EMFILE and the like: the pending connection stays queued, so accepting again at once would
+            // spin (and flood the log). Wait a little, say so at most once a second, then accept again
+            const auto now = Clock::now();
+            if (now - last_accept_warning >= std::chrono::seconds(1)) {
+                last_accept_warning = now;
+                spdlog::warn("accept failed: {} (accepting again in 50 ms)", ec.message());
+            }
+            accept_backoff.expires_after(std::chrono::milliseconds(50));
+            accept_backoff.async_wait([this](beast::error_code wait_ec) {
+                if (!wait_ec && !stopping) accept();
+            });
+            return;
         }
         size_t open;
         {
@@ -522,6 +533,7 @@ void HttpEdge::State::begin_stop() {
     spdlog::info("stopping: no new connections; in-flight requests have {} ms", config.shutdown_timeout.count());
     beast::error_code ec;
     acceptor.close(ec);
+    accept_backoff.cancel();
     signals.cancel(ec);
     stop_deadline = Clock::now() + config.shutdown_timeout;
     std::vector<std::shared_ptr<Connection>> open;

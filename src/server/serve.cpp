@@ -136,10 +136,14 @@ int serve(const ServeOptions& options) {
 
     auto env_key = access_key_from_env();
     KeyList access_keys = access_key_list(options.data_dir, shared);
-    if (auto created = ensure_initial_key(access_keys, env_key)) {
-        std::fprintf(stderr, "facegate: no access key was configured: created one in %s; `facegate keys list` "
-                             "with the same %s shows it\n",
-                     created->c_str(), shared ? "--store" : "--data");
+    // one node's first start makes a key in a file its operator can read; a shared store's nodes do not
+    // (its secret would sit in the database where nobody is shown it): keys come from `facegate keys create`
+    if (!shared) {
+        if (auto created = ensure_initial_key(access_keys, env_key)) {
+            std::fprintf(stderr, "facegate: no access key was configured: created one in %s (mode 0600); "
+                                 "`facegate keys list --data %s` shows it\n",
+                         created->c_str(), options.data_dir.c_str());
+        }
     }
     AccessKeyStore keys(access_keys, env_key);
     if (shared) keys.refresh_in_background();

@@ -167,6 +167,23 @@ std::string describe_target(const std::string& conninfo) {
     return out;
 }
 
+namespace {
+// `text` with every "quoted" part replaced by "..."
+std::string without_quoted(const std::string& text) {
+    std::string out;
+    bool inside = false;
+    for (char c : text) {
+        if (c == '"') {
+            if (!inside) out += "\"...\"";
+            inside = !inside;
+            continue;
+        }
+        if (!inside) out += c;
+    }
+    return out;
+}
+} // namespace
+
 Connection::Connection(const std::string& conninfo, std::chrono::milliseconds timeout, const std::string& settings,
                        int stop_fd) {
     const Clock::time_point deadline = Clock::now() + timeout;
@@ -175,12 +192,18 @@ Connection::Connection(const std::string& conninfo, std::chrono::milliseconds ti
     const char* keywords[] = {"application_name", "dbname", "connect_timeout", "client_encoding", nullptr};
     const char* values[] = {"facegate", conninfo.c_str(), seconds.c_str(), "UTF8", nullptr};
     conn_ = PQconnectStartParams(keywords, values, 1);
+    // a constructor that throws runs no destructor: every failure closes the connection here, or each
+    // failed attempt during an outage would leak a socket
     auto fail = [&](const std::string& why) {
+        if (conn_) PQfinish(conn_);
+        conn_ = nullptr;
         throw DbError(ErrorCode::STORE_UNAVAILABLE,
                       "store: cannot connect to PostgreSQL (" + describe_target(conninfo) + "): " + why, "");
     };
     if (!conn_) fail("out of memory");
-    if (PQstatus(conn_) == CONNECTION_BAD) fail(first_line(PQerrorMessage(conn_)));
+    // a connection string libpq cannot parse: its message quotes the part it choked on, which may be the
+    // password, so the quoted parts are left out
+    if (PQstatus(conn_) == CONNECTION_BAD) fail("cannot start (is the connection string valid?): " + without_quoted(first_line(PQerrorMessage(conn_))));
     PostgresPollingStatusType status = PGRES_POLLING_WRITING;
     while (status != PGRES_POLLING_OK) {
         if (status == PGRES_POLLING_FAILED) fail(first_line(PQerrorMessage(conn_)));
@@ -192,7 +215,13 @@ Connection::Connection(const std::string& conninfo, std::chrono::milliseconds ti
     if (PQsetnonblocking(conn_, 1) != 0) fail("cannot use non-blocking mode");
     // the server's notices and warnings (e.g. about its own shutdown) are not written to stderr
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    if (!settings.empty()) exec("connection settings", settings, Clock::now() + timeout);
+    try {
+        if (!settings.empty()) exec("connection settings", settings, Clock::now() + timeout);
+    } catch (...) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw;
+    }
 }
 
 Connection::~Connection() {

@@ -111,6 +111,21 @@ TEST_F(PgStoreTest, ConnectionFailuresNameTheHostNeverThePassword) {
     EXPECT_EQ(message.find("s3cr3t-pw"), std::string::npos) << message;
 }
 
+// libpq's own message for a URI it cannot parse quotes the part it choked on, which may be the password
+TEST_F(PgStoreTest, UnparsableUrisNeverEchoThePassword) {
+    for (const std::string uri : {"postgresql://facegate:LeakMe2@[::1/facegate",
+                                  "postgresql://facegate:Leak%zzMe10@127.0.0.1:1/x"}) {
+        PgStoreOptions o = test::pg_options_for(uri);
+        o.connect_timeout = 500ms;
+        ErrorCode code{};
+        const std::string message = error_of([&] { PgStore store(o); }, &code);
+        EXPECT_EQ(code, ErrorCode::STORE_UNAVAILABLE) << uri;
+        EXPECT_FALSE(message.empty()) << uri;
+        EXPECT_EQ(message.find("LeakMe2"), std::string::npos) << message;
+        EXPECT_EQ(message.find("Leak%zzMe10"), std::string::npos) << message;
+    }
+}
+
 TEST_F(PgStoreTest, TwoNodesSeeEachOthersWrites) {
     PgStore a(options()), b(options());
     a.create_collection("c", "facegate-1");
