@@ -2,8 +2,8 @@
 #include "server/demo_sessions.h"
 
 #include "common/error.h"
-#include "common/sha256.h"
 #include "service/identity_flows.h"
+#include "service/shared_rate_limit.h"
 #include "store/store.h"
 
 #include <openssl/crypto.h>
@@ -62,16 +62,7 @@ void DemoSessions::share_through(Store& store) {
     std::string key;
     for (std::size_t i = 0; i < 64; i += 2) key.push_back(char(std::stoi(stored->text.substr(i, 2), nullptr, 16)));
     signing_key_ = std::move(key);
-    creations_.count_with([&store, limit = creations_.limit()](std::string_view client) {
-        const WindowCount counted = store.count_in_window(sha256_hex("demo-session\n" + std::string(client)),
-                                                          limit.window.count(), limit.max_requests);
-        RateDecision decision;
-        decision.allowed = counted.allowed;
-        decision.remaining = counted.remaining;
-        if (!counted.allowed)
-            decision.retry_after = std::chrono::seconds(std::max<std::int64_t>(1, (counted.retry_after_ms + 999) / 1000));
-        return decision;
-    });
+    count_in_store(creations_, store, "demo-session");
 }
 
 std::string DemoSessions::signed_token(const std::string& payload) const {

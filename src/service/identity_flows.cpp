@@ -3,8 +3,8 @@
 #include "service/identity_flows.h"
 
 #include "common/error.h"
-#include "common/sha256.h"
 #include "service/external_id.h"
+#include "service/shared_rate_limit.h"
 
 #include <algorithm>
 
@@ -35,24 +35,10 @@ IdentityFlows::IdentityFlows(FaceCollections& collections, const DocumentAnalyze
 
 void IdentityFlows::count_rate_limits_in_store() {
     Store& store = collections_.store();
-    auto share = [&store](RateLimiter& limiter, std::string_view name) {
-        const RateLimit limit = limiter.limit();
-        limiter.count_with([&store, limit, prefix = std::string(name) + '\n'](std::string_view key) {
-            // a digest: the keys hold client-chosen ids of any length, the store's rate keys are short
-            const std::string digest = sha256_hex(prefix + std::string(key));
-            const WindowCount counted = store.count_in_window(digest, limit.window.count(), limit.max_requests);
-            RateDecision decision;
-            decision.allowed = counted.allowed;
-            decision.remaining = counted.remaining;
-            if (!counted.allowed)
-                decision.retry_after = std::chrono::seconds(std::max<std::int64_t>(1, (counted.retry_after_ms + 999) / 1000));
-            return decision;
-        });
-    };
-    share(per_external_id_, "verify-external-id");
-    share(per_client_, "verify-client");
-    share(register_per_external_id_, "register-external-id");
-    share(register_per_client_, "register-client");
+    count_in_store(per_external_id_, store, "verify-external-id");
+    count_in_store(per_client_, store, "verify-client");
+    count_in_store(register_per_external_id_, store, "register-external-id");
+    count_in_store(register_per_client_, store, "register-client");
 }
 
 void IdentityFlows::enforce_rate_limits(const std::string& action, RateLimiter& per_client, RateLimiter& per_external_id,
