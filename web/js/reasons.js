@@ -159,6 +159,10 @@ const SELFIE = {
     text: 'The photo could not be used.',
     advice: 'Take a photo of your face only.',
   },
+  DOCUMENT_SIDE_WITHOUT_PORTRAIT: {
+    text: 'The photo could not be used.',
+    advice: 'Take a photo of your face only.',
+  },
 };
 
 // when a server newer than these pages sends a code they do not know: general advice, never the code
