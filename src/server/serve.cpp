@@ -199,7 +199,7 @@ int serve(const ServeOptions& options) {
     VerificationSessions sessions(store, flows, options.sessions,
                                   [&signing_keys](const nlohmann::json& claims) { return signing_keys.sign(claims); });
     flow_routes.install_sessions(router, sessions, signing_keys);
-    install_web_routes(router);
+    install_web_routes(router, WebRoutesConfig{.frame_origins = sessions.config().allowed_return_origins});
     std::atomic<bool> store_ready{store.ping()};
     install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys, store_ready);
 

@@ -10,6 +10,7 @@
 #include "server/flow_request.h"
 #include "server/flow_routes.h"
 #include "server/web_assets.h"
+#include "server/web_routes.h"
 #include "service/verification_sessions.h"
 
 #include <nlohmann/json.hpp>
@@ -29,7 +30,7 @@ std::optional<std::string> bearer_secret(const HttpRequest& req) {
     auto authorization = req.header("Authorization");
     if (!authorization) return std::nullopt;
     auto token = bearer_token_of(*authorization);
-    if (!token || !token->starts_with(kSecretPrefix) || token->size() > 64)
+    if (!token || !token->starts_with(kSecretPrefix) || token->size() > 128)
         throw Error(ErrorCode::UNRECOGNIZED_CLIENT, "the capture needs the session's client secret");
     return std::string(*token);
 }
@@ -124,7 +125,8 @@ void FlowRoutes::install_sessions(Router& router, VerificationSessions& sessions
         res.operation = "v1.session_state";
         SessionRecord session = sessions.authenticate(req.matches[0], *bearer_secret(req));
         res.client = "session@" + session.owner;
-        send_json(res, sessions.client_state(session));
+        // the SDK's modal: the page says which application frames it, and posts its end to that origin only
+        send_json(res, sessions.client_state(session, req.query_param("embedOrigin")));
     };
     state.render_error = render_error;
     router.add(std::move(state));
@@ -181,7 +183,7 @@ void FlowRoutes::install_sessions(Router& router, VerificationSessions& sessions
     page.method = "GET";
     page.pattern = "/s/*";
     page.plan = [](const HttpRequest&) { return RoutePlan{Lane::INLINE, 4096, "web"}; };
-    page.handle = [](HttpRequest&, HttpResponse& res) {
+    page.handle = [&sessions](HttpRequest&, HttpResponse& res) {
         res.operation = "web";
         const web::WebAsset* asset = web::find_web_asset("/session.html");
         if (!asset) {
@@ -189,9 +191,8 @@ void FlowRoutes::install_sessions(Router& router, VerificationSessions& sessions
             res.set_content("not found\n", "text/plain; charset=utf-8");
             return;
         }
-        res.set_header("Content-Security-Policy",
-                       "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; frame-ancestors 'none'; "
-                       "base-uri 'self'; form-action 'self'");
+        // the applications that may receive results may also frame the page (the SDK's modal)
+        res.set_header("Content-Security-Policy", page_security_policy(sessions.config().allowed_return_origins));
         res.set_header("X-Content-Type-Options", "nosniff");
         res.set_header("Referrer-Policy", "no-referrer");
         res.set_header("Cache-Control", "no-store");

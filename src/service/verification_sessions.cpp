@@ -19,6 +19,8 @@ namespace {
 constexpr std::int64_t kProcessingGraceMs = 5 * 60 * 1000; // a capture cut off by a crash stops holding the session
 constexpr std::string_view kSessionPrefix = "fgs_";
 constexpr std::string_view kSecretPrefix = "fgcs_";
+// fgcs_<the session id's 32 hex digits>_<32 random bytes in base64url>
+constexpr std::size_t kClientSecretSize = kSecretPrefix.size() + 32 + 1 + 43;
 
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');
@@ -211,9 +213,11 @@ CreatedSession VerificationSessions::create(const NewSessionRequest& request) {
     if (!url_origin(base)) throw Error(ErrorCode::INVALID_PARAMETER, "the request's Host does not make a URL");
 
     CreatedSession out;
-    out.client_secret = std::string(kSecretPrefix) + base64url_of(random_bytes(32));
     SessionRecord& s = out.record;
-    s.session_id = std::string(kSessionPrefix) + hex(random_bytes(16));
+    const std::string id_hex = hex(random_bytes(16));
+    s.session_id = std::string(kSessionPrefix) + id_hex;
+    // the secret names its session (as Stripe's do), so that a browser SDK needs nothing else
+    out.client_secret = std::string(kSecretPrefix) + id_hex + "_" + base64url_of(random_bytes(32));
     s.owner = request.owner;
     s.secret_sha256 = sha256_hex(out.client_secret);
     s.action = request.action;
@@ -327,7 +331,9 @@ SessionRecord VerificationSessions::authenticate(const std::string& session_id, 
     const bool well_formed_id = session_id.size() == kSessionPrefix.size() + 32 && session_id.starts_with(kSessionPrefix) &&
                                 std::all_of(session_id.begin() + kSessionPrefix.size(), session_id.end(),
                                             [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-    if (!well_formed_id || !secret.starts_with(kSecretPrefix) || secret.size() != kSecretPrefix.size() + 43) throw refused();
+    if (!well_formed_id || secret.size() != kClientSecretSize || !secret.starts_with(kSecretPrefix) ||
+        secret.substr(kSecretPrefix.size(), 33) != session_id.substr(kSessionPrefix.size()) + "_")
+        throw refused();
     std::optional<SessionRecord> s = store_.get_session(session_id);
     const std::string hash = sha256_hex(secret);
     if (!s || s->secret_sha256.size() != hash.size() ||
@@ -336,18 +342,31 @@ SessionRecord VerificationSessions::authenticate(const std::string& session_id, 
     return *s;
 }
 
-nlohmann::json VerificationSessions::client_state(const SessionRecord& s) {
+nlohmann::json VerificationSessions::client_state(const SessionRecord& s, const std::optional<std::string>& embed_origin) {
     nlohmann::json out{{"sessionId", s.session_id},
                        {"action", s.action},
                        {"status", status_of(s)},
                        {"attemptsLeft", attempts_left(s)},
                        {"expiresAt", iso_time(s.expires_ms)}};
+    if (embed_origin) {
+        // the page posts its end to this origin only, and only an allowed one may frame it (frame-ancestors)
+        std::optional<std::string> origin = url_origin(*embed_origin);
+        if (!origin || *origin != *embed_origin || !return_origin_allowed(*origin))
+            throw Error(ErrorCode::INVALID_PARAMETER, "embedOrigin is not an origin this server allows (--allowed-return-origin)");
+        out["embedOrigin"] = *origin;
+    }
     if (s.status == SessionStatus::COMPLETED) {
         out["result"] = nlohmann::json::parse(s.public_result, nullptr, false);
-        const std::string redirect = redirect_url(s);
-        if (!redirect.empty()) out["redirectUrl"] = redirect;
+        add_completion(out, s);
     }
     return out;
+}
+
+void VerificationSessions::add_completion(nlohmann::json& out, const SessionRecord& s) {
+    if (s.status != SessionStatus::COMPLETED) return;
+    // the browser's signed result (no score): the SDK hands it to the application's backend, which verifies it
+    out["resultToken"] = token(s, false);
+    if (const std::string redirect = redirect_url(s); !redirect.empty()) out["redirectUrl"] = redirect;
 }
 
 nlohmann::json VerificationSessions::capture(const SessionRecord& session, std::span<const std::uint8_t> image,
@@ -444,7 +463,7 @@ nlohmann::json VerificationSessions::capture(const SessionRecord& session, std::
     nlohmann::json out = public_view;
     out["status"] = status_of(settled);
     out["attemptsLeft"] = attempts_left(settled);
-    if (const std::string redirect = redirect_url(settled); !redirect.empty()) out["redirectUrl"] = redirect;
+    add_completion(out, settled);
     return out;
 }
 

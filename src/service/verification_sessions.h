@@ -84,10 +84,12 @@ class VerificationSessions {
     // the browser's: the session when `secret` is its client secret and the id exists, else
     // Error(UNRECOGNIZED_CLIENT) (the same for both, so ids cannot be probed)
     SessionRecord authenticate(const std::string& session_id, std::string_view secret);
-    // what the hosted page needs: {sessionId, action, status, attemptsLeft, expiresAt, result?, redirectUrl?}
-    nlohmann::json client_state(const SessionRecord& session);
+    // what the hosted page needs: {sessionId, action, status, attemptsLeft, expiresAt, embedOrigin?, result?,
+    // resultToken?, redirectUrl?}. `embed_origin`: the page runs in a frame of that origin (the SDK's modal);
+    // INVALID_PARAMETER unless it is one of allowed_return_origins
+    nlohmann::json client_state(const SessionRecord& session, const std::optional<std::string>& embed_origin = {});
     // runs one attempt with `image` (the document or the selfie); returns the public outcome plus
-    // {status, attemptsLeft, redirectUrl?}. CONFLICT when the session is not open (completed, canceled, expired,
+    // {status, attemptsLeft, resultToken?, redirectUrl?}. CONFLICT when the session is not open (completed, canceled, expired,
     // out of attempts, or another capture running); the flow's errors otherwise
     nlohmann::json capture(const SessionRecord& session, std::span<const std::uint8_t> image,
                            const std::string& request_id);
@@ -99,6 +101,8 @@ class VerificationSessions {
     bool return_origin_allowed(std::string_view url) const;
 
   private:
+    // once completed: the public resultToken and the redirectUrl (when the session has an allowed returnUrl)
+    void add_completion(nlohmann::json& out, const SessionRecord& session);
     std::string redirect_url(const SessionRecord& session);
     std::string issuer_of(const SessionRecord& session) const;
     // the signed result: `flow` with the numbers for the owner (GET), else the public view for the redirect

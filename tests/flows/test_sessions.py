@@ -99,6 +99,8 @@ def test_register_then_verify_sessions_end_to_end(hosted, owners, images):
     key = owners["flows"]
     s = created(hosted, key, action="register", collectionId="members", externalId="ana@example.com")
     assert s["sessionId"].startswith("fgs_") and s["clientSecret"].startswith("fgcs_")
+    # the secret names its session (the SDK needs nothing else), and 32 random bytes follow
+    assert s["clientSecret"].startswith("fgcs_" + s["sessionId"][4:] + "_") and len(s["clientSecret"]) == 5 + 32 + 1 + 43
     assert s["url"] == f"{hosted.endpoint}/s/{s['sessionId']}#{s['clientSecret']}"
     assert s["status"] == "created" and s["expiresAt"].endswith("Z")
     r = read(hosted, key, s["sessionId"])
@@ -109,8 +111,12 @@ def test_register_then_verify_sessions_end_to_end(hosted, owners, images):
     body = r.json()
     # the browser's answer: the public outcome, never a score
     assert {k: body[k] for k in ("decision", "outcome", "advice")} == {"decision": "accepted", "outcome": "accepted", "advice": []}
-    assert set(body) <= {"decision", "outcome", "advice", "status", "attemptsLeft", "redirectUrl"}
+    assert set(body) <= {"decision", "outcome", "advice", "status", "attemptsLeft", "resultToken", "redirectUrl"}
     assert body["status"] == "completed" and body["attemptsLeft"] == 0 and "redirectUrl" not in body
+    # the browser's signed result (the SDK hands it to the application): the outcome, no score
+    _, shown = verify_jws(body["resultToken"], jwks(hosted))
+    assert shown["sid"] == s["sessionId"] and shown["decision"] == "accepted" and shown["outcome"] == "accepted"
+    assert not {"confidence", "documentConfidence", "existingSearchConfidence"} & set(shown)
 
     got = read(hosted, key, s["sessionId"]).json()
     assert got["status"] == "completed" and got["attempts"] == 1
@@ -341,6 +347,25 @@ def test_return_url_only_to_allowed_origins(hosted, owners, images):
     assert state["status"] == "completed" and state["redirectUrl"].startswith(prefix)
 
 
+def test_embedding_origin_must_be_allowed(hosted, owners):
+    s = created(hosted, owners["flows"], action="register", collectionId="members-embed", externalId="em@example.com")
+
+    def state(origin):
+        return requests.get(f"{hosted.endpoint}/v1/sessions/{s['sessionId']}/capture", params={"embedOrigin": origin},
+                            headers={"Authorization": f"Bearer {s['clientSecret']}"}, timeout=30)
+    r = state(RETURN_ORIGIN)
+    assert r.status_code == 200 and r.json()["embedOrigin"] == RETURN_ORIGIN, r.text
+    for origin in ("https://evil.test", "http://app.test:9001", RETURN_ORIGIN + "/", RETURN_ORIGIN + "/path", "null", "*"):
+        r = state(origin)
+        assert r.status_code == 400 and r.json()["__type"] == "InvalidParameterException", (origin, r.text)
+    # a secret of another session, or cut short, opens nothing
+    other = created(hosted, owners["flows"], action="register", collectionId="members-embed", externalId="em2@example.com")
+    for secret in (other["clientSecret"], s["clientSecret"][:-1], "fgcs_" + s["sessionId"][4:] + "_" + other["clientSecret"][-43:]):
+        r = requests.get(f"{hosted.endpoint}/v1/sessions/{s['sessionId']}/capture",
+                         headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+        assert r.status_code == 401, (secret, r.text)
+
+
 def test_jwks_rotation_keeps_old_tokens_verifiable(hosted, owners, images):
     key = owners["flows"]
     s = created(hosted, key, action="register", collectionId="members-rotate", externalId="rot@example.com")
@@ -369,7 +394,9 @@ def test_hosted_page_and_no_secret_in_logs_or_store(hosted, owners):
     s = created(hosted, owners["flows"], action="verify", collectionId="members", externalId="ana@example.com")
     r = requests.get(f"{hosted.endpoint}/s/{s['sessionId']}", timeout=30)
     assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
-    assert r.headers["Referrer-Policy"] == "no-referrer" and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    # framed only by the applications allowed to receive results (the SDK's modal)
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert f"frame-ancestors 'self' {RETURN_ORIGIN};" in r.headers["Content-Security-Policy"]
     assert "/js/session.js" in r.text
     assert requests.get(f"{hosted.endpoint}/js/hosted.js", timeout=30).status_code == 200
     with open(hosted.log_path, "rb") as f:

@@ -102,7 +102,7 @@ TEST(WebAssets, NoSecretsInThePages) {
 class WebRoutes : public ::testing::Test {
   protected:
     void SetUp() override {
-        facegate::install_web_routes(router_);
+        facegate::install_web_routes(router_, {.frame_origins = {"https://app.example.com"}});
         facegate::HttpEdgeConfig config;
         config.port = 0;
         config.handle_signals = false;
@@ -158,4 +158,37 @@ TEST_F(WebRoutes, UnknownFilesAre404) {
         ASSERT_TRUE(res) << path;
         EXPECT_EQ(res->status, 404) << path;
     }
+}
+
+// the capture pages may be framed by the applications allowed to receive results (the SDK's modal);
+// the rest, the console first, by nobody
+TEST_F(WebRoutes, OnlyCapturePagesMayBeFramedAndOnlyByAllowedOrigins) {
+    auto http = client();
+    for (const char* path : {"/signup", "/signin"}) {
+        const std::string csp = http.Get(path)->get_header_value("Content-Security-Policy");
+        EXPECT_NE(csp.find("frame-ancestors 'self' https://app.example.com;"), std::string::npos) << path << ": " << csp;
+    }
+    for (const char* path : {"/", "/admin", "/js/signin.js"}) {
+        const std::string csp = http.Get(path)->get_header_value("Content-Security-Policy");
+        EXPECT_NE(csp.find("frame-ancestors 'none';"), std::string::npos) << path << ": " << csp;
+        EXPECT_EQ(http.Get(path)->get_header_value("Access-Control-Allow-Origin"), "") << path;
+    }
+    EXPECT_EQ(facegate::page_security_policy().find("app.example.com"), std::string::npos);
+}
+
+// the SDK is imported as a module script by other origins' pages: CORS mode, so it must say '*'
+TEST_F(WebRoutes, TheSdkIsServedToAnyOrigin) {
+    auto http = client();
+    int served = 0;
+    for (const auto& asset : web_assets()) {
+        const std::string path(asset.path);
+        if (!path.starts_with("/sdk/")) continue;
+        ++served;
+        auto res = http.Get(path);
+        ASSERT_TRUE(res) << path;
+        EXPECT_EQ(res->status, 200) << path;
+        EXPECT_EQ(res->get_header_value("Access-Control-Allow-Origin"), "*") << path;
+    }
+    EXPECT_EQ(served, 2); // facegate.js and facegate.d.ts
+    EXPECT_EQ(http.Get("/sdk/missing.js")->status, 404);
 }
