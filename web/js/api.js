@@ -156,21 +156,37 @@ export function query(params) {
 // sessionStorage and removed from the address bar; it is sent only to the session's own capture endpoint.
 
 const SESSION_ID = /^fgs_[0-9a-f]{32}$/;
+// fgcs_<the session id's 32 hex digits>_<random base64url>
+const CLIENT_SECRET = /^fgcs_([0-9a-f]{32})_[A-Za-z0-9_-]{16,}$/;
 const sessionKey = (id) => `facegate.session.${id}`;
+// the origin of the application whose page frames this one (the SDK's modal), once the server allowed it
+const embedKey = (id) => `facegate.session.${id}.embedOrigin`;
 
 export function rememberSessionSecret(id, secret) {
-  if (SESSION_ID.test(id) && /^fgcs_[A-Za-z0-9_-]{43}$/.test(secret)) sessionStorage.setItem(sessionKey(id), secret);
+  const match = CLIENT_SECRET.exec(secret);
+  if (SESSION_ID.test(id) && match && `fgs_${match[1]}` === id) sessionStorage.setItem(sessionKey(id), secret);
 }
 
-// the session of a page opened as /signup?session=ID or /signin?session=ID, or null (the demo)
+export function rememberEmbedOrigin(id, origin) {
+  if (!SESSION_ID.test(id)) return;
+  if (origin) sessionStorage.setItem(embedKey(id), origin);
+  else sessionStorage.removeItem(embedKey(id));
+}
+
+// the session of a page opened as /signup?session=ID or /signin?session=ID, or null (the demo);
+// `embedOrigin` is set when the page is in the SDK's modal
 export function hostedSession(id = new URLSearchParams(window.location.search).get('session')) {
   if (!id || !SESSION_ID.test(id)) return null;
   const secret = sessionStorage.getItem(sessionKey(id));
-  return secret ? { id, secret } : null;
+  if (!secret) return null;
+  const embedOrigin = sessionStorage.getItem(embedKey(id));
+  return embedOrigin ? { id, secret, embedOrigin } : { id, secret };
 }
 
+// the session's state; in the SDK's modal the server checks the framing origin (400 when not allowed)
 export function sessionState(session) {
-  return request('GET', `/v1/sessions/${session.id}/capture`, { headers: { Authorization: `Bearer ${session.secret}` } });
+  const embed = session.embedOrigin ? `?embedOrigin=${encodeURIComponent(session.embedOrigin)}` : '';
+  return request('GET', `/v1/sessions/${session.id}/capture${embed}`, { headers: { Authorization: `Bearer ${session.secret}` } });
 }
 
 export function sessionCapture(session, form, options = {}) {
