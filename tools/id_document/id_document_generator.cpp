@@ -23,7 +23,10 @@ GeneratedDocument IdDocumentGenerator::generate(const PortraitSource& portrait, 
     std::mt19937 rng(seed);
     GeneratedDocument out;
     out.document = renderer_.render(portrait, fields, render_options, rng);
-    out.capture = simulate_capture(out.document.bgr, out.document.corner_radius, capture_options, rng, &scratch_);
+    CaptureOptions options = capture_options;
+    // the glare falls across the MRZ unless the caller aimed it elsewhere
+    if (options.glare_target.area() <= 0) options.glare_target = cv::Rect2f(out.document.mrz_region);
+    out.capture = simulate_capture(out.document.bgr, out.document.corner_radius, options, rng, &scratch_);
     return out;
 }
 

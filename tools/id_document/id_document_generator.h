@@ -41,7 +41,8 @@ class IdDocumentGenerator {
                             const RenderOptions& options, std::mt19937& rng);
 
     // the flat document and a photo of it, every random choice from one std::mt19937 seeded with `seed`:
-    // the same arguments give the same bytes
+    // the same arguments give the same bytes. glare (CaptureOptions) falls across the MRZ unless
+    // capture_options.glare_target says otherwise
     GeneratedDocument generate(const PortraitSource& portrait, const IdDocumentFields& fields,
                                const RenderOptions& render_options, const CaptureOptions& capture_options,
                                uint32_t seed);
