@@ -166,8 +166,33 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
 )sql";
 
+// Version 3: the webhooks' outbox (Store::update_session with deliveries, claim_deliveries) and the sessions'
+// list, newest first
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE webhook_deliveries (
+  delivery_id      text COLLATE "C" PRIMARY KEY,
+  webhook_id       text COLLATE "C" NOT NULL,
+  event_id         text NOT NULL,
+  event_type       text NOT NULL,
+  session_id       text NOT NULL,
+  body             text NOT NULL,
+  status           text NOT NULL,
+  attempts         bigint NOT NULL,
+  created_ms       bigint NOT NULL,
+  updated_ms       bigint NOT NULL,
+  next_attempt_ms  bigint NOT NULL,
+  give_up_ms       bigint NOT NULL,
+  delivered_ms     bigint NOT NULL,
+  last_status_code bigint NOT NULL,
+  last_error       text NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_ms);
+CREATE INDEX webhook_deliveries_by_creation ON webhook_deliveries(created_ms, delivery_id);
+CREATE INDEX sessions_by_creation ON sessions(created_ms, session_id);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

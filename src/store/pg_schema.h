@@ -16,7 +16,7 @@
 
 namespace facegate::pg_schema {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // advisory lock keys (pg_advisory_xact_lock(bigint)); hashtextextended() keys of the rate limits and
 // named locks may in theory meet them, which would only make one wait for the other

@@ -7,6 +7,8 @@
 
 #include "common/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -1382,6 +1384,8 @@ void PgStore::do_prune() {
         tx.q("prune", "DELETE FROM face_changes WHERE created_ms <= $1", {now - options_.change_retention_ms});
         tx.q("prune", "DELETE FROM rate_events WHERE time_ms <= $1", {now - kMaxRateWindowMs});
         tx.q("prune", "DELETE FROM sessions WHERE expires_ms <= $1", {now - kSessionRetentionMs});
+        tx.q("prune", "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_ms <= $1",
+             {now - kDeliveryRetentionMs});
     });
     if (scrub_pending_.load()) do_scrub();
 }
@@ -1518,6 +1522,68 @@ StoredDocument PgStore::do_update_document(
 // verification sessions
 //
 
+namespace {
+
+constexpr const char* kSessionColumns =
+    "session_id, owner, secret_sha256, action, collection_id, external_id, return_url, base_url, options, status, "
+    "attempts, created_ms, updated_ms, expires_ms, result, public_result";
+
+SessionRecord session_of(const Result& r, int i) {
+    SessionRecord s;
+    s.session_id = r.text(i, 0);
+    s.owner = r.text(i, 1);
+    s.secret_sha256 = r.text(i, 2);
+    s.action = r.text(i, 3);
+    s.collection_id = r.text(i, 4);
+    s.external_id = r.text(i, 5);
+    s.return_url = r.text(i, 6);
+    s.base_url = r.text(i, 7);
+    s.options = r.text(i, 8);
+    s.status = parse_session_status(r.text(i, 9));
+    s.attempts = static_cast<std::uint32_t>(r.integer(i, 10));
+    s.created_ms = r.integer(i, 11);
+    s.updated_ms = r.integer(i, 12);
+    s.expires_ms = r.integer(i, 13);
+    s.result = r.text(i, 14);
+    s.public_result = r.text(i, 15);
+    return s;
+}
+
+constexpr const char* kDeliveryColumns =
+    "delivery_id, webhook_id, event_id, event_type, session_id, body, status, attempts, created_ms, updated_ms, "
+    "next_attempt_ms, give_up_ms, delivered_ms, last_status_code, last_error";
+
+DeliveryRecord delivery_of(const Result& r, int i) {
+    DeliveryRecord d;
+    d.delivery_id = r.text(i, 0);
+    d.webhook_id = r.text(i, 1);
+    d.event_id = r.text(i, 2);
+    d.event_type = r.text(i, 3);
+    d.session_id = r.text(i, 4);
+    d.body = r.text(i, 5);
+    d.status = parse_delivery_status(r.text(i, 6));
+    d.attempts = static_cast<std::uint32_t>(r.integer(i, 7));
+    d.created_ms = r.integer(i, 8);
+    d.updated_ms = r.integer(i, 9);
+    d.next_attempt_ms = r.integer(i, 10);
+    d.give_up_ms = r.integer(i, 11);
+    d.delivered_ms = r.integer(i, 12);
+    d.last_status_code = static_cast<int>(r.integer(i, 13));
+    d.last_error = r.text(i, 14);
+    return d;
+}
+
+} // namespace
+
+void PgStore::insert_delivery(Tx& tx, const DeliveryRecord& d) {
+    tx.q("add delivery",
+         std::string("INSERT INTO webhook_deliveries(") + kDeliveryColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         {d.delivery_id, d.webhook_id, d.event_id, d.event_type, d.session_id, d.body, delivery_status_name(d.status),
+          static_cast<std::int64_t>(d.attempts), d.created_ms, d.updated_ms, d.next_attempt_ms, d.give_up_ms,
+          d.delivered_ms, d.last_status_code, d.last_error});
+}
+
 void PgStore::do_create_session(const SessionRecord& s) {
     write([&](Tx& tx) {
         Result r = tx.q("create session",
@@ -1534,35 +1600,33 @@ void PgStore::do_create_session(const SessionRecord& s) {
 
 std::optional<SessionRecord> PgStore::do_get_session(std::string_view session_id) {
     return read([&](Tx& tx) -> std::optional<SessionRecord> {
-        Result r = tx.q("get session",
-                        "SELECT session_id, owner, secret_sha256, action, collection_id, external_id, return_url, "
-                        "base_url, options, status, attempts, created_ms, updated_ms, expires_ms, result, public_result "
-                        "FROM sessions WHERE session_id = $1",
+        Result r = tx.q("get session", std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE session_id = $1",
                         {session_id});
         if (r.empty()) return std::nullopt;
-        SessionRecord s;
-        s.session_id = r.text(0, 0);
-        s.owner = r.text(0, 1);
-        s.secret_sha256 = r.text(0, 2);
-        s.action = r.text(0, 3);
-        s.collection_id = r.text(0, 4);
-        s.external_id = r.text(0, 5);
-        s.return_url = r.text(0, 6);
-        s.base_url = r.text(0, 7);
-        s.options = r.text(0, 8);
-        s.status = parse_session_status(r.text(0, 9));
-        s.attempts = static_cast<std::uint32_t>(r.integer(0, 10));
-        s.created_ms = r.integer(0, 11);
-        s.updated_ms = r.integer(0, 12);
-        s.expires_ms = r.integer(0, 13);
-        s.result = r.text(0, 14);
-        s.public_result = r.text(0, 15);
-        return s;
+        return session_of(r, 0);
+    });
+}
+
+std::vector<SessionRecord> PgStore::do_list_sessions(const SessionQuery& q) {
+    return read([&](Tx& tx) {
+        Result r = tx.q(
+            "list sessions",
+            std::string("SELECT ") + kSessionColumns +
+                " FROM sessions WHERE ($1 = '' OR owner = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR collection_id = $3)"
+                " AND ($4 = '' OR status = $4) AND ($5 = 0 OR ($5 = 1 AND expires_ms <= $6) OR ($5 = 2 AND expires_ms > $6))"
+                " AND ($7 = 0 OR created_ms < $8 OR (created_ms = $8 AND session_id < $9))"
+                " ORDER BY created_ms DESC, session_id DESC LIMIT $10",
+            {q.owner, q.action, q.collection_id, q.status ? session_status_name(*q.status) : std::string_view(),
+             q.expired ? (*q.expired ? 1 : 2) : 0, q.now_ms, q.before ? 1 : 0, q.before ? q.before->first : 0,
+             q.before ? q.before->second : std::string(), static_cast<std::int64_t>(q.limit)});
+        std::vector<SessionRecord> out;
+        for (int i = 0; i < r.rows(); ++i) out.push_back(session_of(r, i));
+        return out;
     });
 }
 
 bool PgStore::do_update_session(const SessionRecord& next, SessionStatus expected_status,
-                                std::uint32_t expected_attempts) {
+                                std::uint32_t expected_attempts, const std::vector<DeliveryRecord>& outbox) {
     return write([&](Tx& tx) {
         Result r = tx.q("update session",
                         "UPDATE sessions SET status = $2, attempts = $3, updated_ms = $4, result = $5, public_result = $6 "
@@ -1570,7 +1634,74 @@ bool PgStore::do_update_session(const SessionRecord& next, SessionStatus expecte
                         {next.session_id, session_status_name(next.status), static_cast<std::int64_t>(next.attempts),
                          next.updated_ms, next.result, next.public_result, session_status_name(expected_status),
                          static_cast<std::int64_t>(expected_attempts)});
-        return !r.empty();
+        if (r.empty()) return false;
+        for (const DeliveryRecord& d : outbox) insert_delivery(tx, d);
+        return true;
+    });
+}
+
+//
+// the webhooks' outbox
+//
+
+std::vector<DeliveryRecord> PgStore::do_claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms, std::size_t limit) {
+    // most polls find nothing: they never take the write lock
+    const bool any_due = read([&](Tx& tx) {
+        return !tx.q("deliveries due", "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $1 LIMIT 1",
+                     {now_ms})
+                    .empty();
+    });
+    if (!any_due) return {};
+    return write([&](Tx& tx) {
+        Result r = tx.q("claim deliveries",
+                        std::string("UPDATE webhook_deliveries SET next_attempt_ms = $2 WHERE delivery_id IN ("
+                                    "SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $1 "
+                                    "ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
+                            kDeliveryColumns,
+                        {now_ms, now_ms + lease_ms, static_cast<std::int64_t>(limit)});
+        std::vector<DeliveryRecord> out;
+        for (int i = 0; i < r.rows(); ++i) out.push_back(delivery_of(r, i));
+        return out;
+    });
+}
+
+bool PgStore::do_record_delivery(const DeliveryRecord& d) {
+    return write([&](Tx& tx) {
+        return !tx.q("record delivery",
+                     "UPDATE webhook_deliveries SET status = $2, attempts = $3, updated_ms = $4, next_attempt_ms = $5, "
+                     "give_up_ms = $6, delivered_ms = $7, last_status_code = $8, last_error = $9 WHERE delivery_id = $1 "
+                     "RETURNING delivery_id",
+                     {d.delivery_id, delivery_status_name(d.status), static_cast<std::int64_t>(d.attempts), d.updated_ms,
+                      d.next_attempt_ms, d.give_up_ms, d.delivered_ms, d.last_status_code, d.last_error})
+                    .empty();
+    });
+}
+
+std::optional<DeliveryRecord> PgStore::do_get_delivery(std::string_view delivery_id) {
+    return read([&](Tx& tx) -> std::optional<DeliveryRecord> {
+        Result r = tx.q("get delivery",
+                        std::string("SELECT ") + kDeliveryColumns + " FROM webhook_deliveries WHERE delivery_id = $1",
+                        {delivery_id});
+        if (r.empty()) return std::nullopt;
+        return delivery_of(r, 0);
+    });
+}
+
+std::vector<DeliveryRecord> PgStore::do_list_deliveries(const DeliveryQuery& q) {
+    return read([&](Tx& tx) {
+        Result r = tx.q(
+            "list deliveries",
+            std::string("SELECT ") + kDeliveryColumns +
+                " FROM webhook_deliveries WHERE ($1 = 0 OR webhook_id IN (SELECT jsonb_array_elements_text($2::jsonb)))"
+                " AND ($3 = '' OR status = $3) AND ($4 = 0 OR created_ms < $5 OR (created_ms = $5 AND delivery_id < $6))"
+                " ORDER BY created_ms DESC, delivery_id DESC LIMIT $7",
+            {q.webhook_ids.empty() ? 0 : 1, nlohmann::json(q.webhook_ids).dump(),
+             q.status ? delivery_status_name(*q.status) : std::string_view(), q.before ? 1 : 0,
+             q.before ? q.before->first : 0, q.before ? q.before->second : std::string(),
+             static_cast<std::int64_t>(q.limit)});
+        std::vector<DeliveryRecord> out;
+        for (int i = 0; i < r.rows(); ++i) out.push_back(delivery_of(r, i));
+        return out;
     });
 }
 

@@ -193,8 +193,34 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
 )sql";
 
+// Version 7: the webhooks' outbox (Store::update_session with deliveries, claim_deliveries) and the sessions'
+// list, newest first
+constexpr const char* kVersion7 = R"sql(
+CREATE TABLE webhook_deliveries (
+  id               INTEGER PRIMARY KEY,
+  delivery_id      TEXT NOT NULL UNIQUE,
+  webhook_id       TEXT NOT NULL,
+  event_id         TEXT NOT NULL,
+  event_type       TEXT NOT NULL,
+  session_id       TEXT NOT NULL,
+  body             TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL,
+  next_attempt_ms  INTEGER NOT NULL,
+  give_up_ms       INTEGER NOT NULL,
+  delivered_ms     INTEGER NOT NULL,
+  last_status_code INTEGER NOT NULL,
+  last_error       TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_ms);
+CREATE INDEX webhook_deliveries_by_creation ON webhook_deliveries(created_ms, delivery_id);
+CREATE INDEX sessions_by_creation ON sessions(created_ms, session_id);
+)sql";
+
 // kSteps[i] upgrades version i to version i + 1
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6, kVersion7};
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one migration step per schema version");
 
 [[noreturn]] void refuse(std::string message) { throw Error(ErrorCode::STORE_UNAVAILABLE, std::move(message)); }

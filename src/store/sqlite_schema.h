@@ -18,7 +18,7 @@ class Connection;
 
 namespace facegate::sqlite_schema {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 inline constexpr std::int32_t kApplicationId = 0x46474442; // "FGDB"
 
 // the database's schema version (0 for a new, empty file)

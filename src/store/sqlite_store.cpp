@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -1156,6 +1157,9 @@ void SqliteStore::do_prune() {
         c.prepare("DELETE FROM face_changes WHERE created_ms <= ?1").bind(1, now - options_.change_retention_ms).run();
         c.prepare("DELETE FROM rate_events WHERE time_ms <= ?1").bind(1, now - kMaxRateWindowMs).run();
         c.prepare("DELETE FROM sessions WHERE expires_ms <= ?1").bind(1, now - kSessionRetentionMs).run();
+        c.prepare("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_ms <= ?1")
+            .bind(1, now - kDeliveryRetentionMs)
+            .run();
     });
     if (scrub_pending_.load(std::memory_order_relaxed)) do_scrub();
 }
@@ -1317,6 +1321,80 @@ WindowCount SqliteStore::do_count_in_window(std::string_view key, std::int64_t w
 // verification sessions
 //
 
+namespace {
+
+constexpr const char* kSessionColumns =
+    "session_id, owner, secret_sha256, action, collection_id, external_id, return_url, base_url, options, status, "
+    "attempts, created_ms, updated_ms, expires_ms, result, public_result";
+
+SessionRecord session_of(Statement& st) {
+    SessionRecord s;
+    s.session_id = st.text(0);
+    s.owner = st.text(1);
+    s.secret_sha256 = st.text(2);
+    s.action = st.text(3);
+    s.collection_id = st.text(4);
+    s.external_id = st.text(5);
+    s.return_url = st.text(6);
+    s.base_url = st.text(7);
+    s.options = st.text(8);
+    s.status = parse_session_status(st.text(9));
+    s.attempts = static_cast<std::uint32_t>(st.integer(10));
+    s.created_ms = st.integer(11);
+    s.updated_ms = st.integer(12);
+    s.expires_ms = st.integer(13);
+    s.result = st.text(14);
+    s.public_result = st.text(15);
+    return s;
+}
+
+constexpr const char* kDeliveryColumns =
+    "delivery_id, webhook_id, event_id, event_type, session_id, body, status, attempts, created_ms, updated_ms, "
+    "next_attempt_ms, give_up_ms, delivered_ms, last_status_code, last_error";
+
+DeliveryRecord delivery_of(Statement& st) {
+    DeliveryRecord d;
+    d.delivery_id = st.text(0);
+    d.webhook_id = st.text(1);
+    d.event_id = st.text(2);
+    d.event_type = st.text(3);
+    d.session_id = st.text(4);
+    d.body = st.text(5);
+    d.status = parse_delivery_status(st.text(6));
+    d.attempts = static_cast<std::uint32_t>(st.integer(7));
+    d.created_ms = st.integer(8);
+    d.updated_ms = st.integer(9);
+    d.next_attempt_ms = st.integer(10);
+    d.give_up_ms = st.integer(11);
+    d.delivered_ms = st.integer(12);
+    d.last_status_code = static_cast<int>(st.integer(13));
+    d.last_error = st.text(14);
+    return d;
+}
+
+void insert_delivery(Connection& c, const DeliveryRecord& d) {
+    c.prepare(std::string("INSERT INTO webhook_deliveries(") + kDeliveryColumns +
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")
+        .bind(1, d.delivery_id)
+        .bind(2, d.webhook_id)
+        .bind(3, d.event_id)
+        .bind(4, d.event_type)
+        .bind(5, d.session_id)
+        .bind(6, d.body)
+        .bind(7, delivery_status_name(d.status))
+        .bind(8, static_cast<std::int64_t>(d.attempts))
+        .bind(9, d.created_ms)
+        .bind(10, d.updated_ms)
+        .bind(11, d.next_attempt_ms)
+        .bind(12, d.give_up_ms)
+        .bind(13, d.delivered_ms)
+        .bind(14, d.last_status_code)
+        .bind(15, d.last_error)
+        .run();
+}
+
+} // namespace
+
 void SqliteStore::do_create_session(const SessionRecord& s) {
     write([&](Connection& c) {
         Statement exists = c.prepare("SELECT 1 FROM sessions WHERE session_id = ?1");
@@ -1347,34 +1425,39 @@ void SqliteStore::do_create_session(const SessionRecord& s) {
 
 std::optional<SessionRecord> SqliteStore::do_get_session(std::string_view session_id) {
     return read([&](Connection& c) -> std::optional<SessionRecord> {
-        Statement st = c.prepare("SELECT session_id, owner, secret_sha256, action, collection_id, external_id, "
-                                 "return_url, base_url, options, status, attempts, created_ms, updated_ms, expires_ms, "
-                                 "result, public_result FROM sessions WHERE session_id = ?1");
+        Statement st = c.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE session_id = ?1");
         st.bind(1, session_id);
         if (!st.step()) return std::nullopt;
-        SessionRecord s;
-        s.session_id = st.text(0);
-        s.owner = st.text(1);
-        s.secret_sha256 = st.text(2);
-        s.action = st.text(3);
-        s.collection_id = st.text(4);
-        s.external_id = st.text(5);
-        s.return_url = st.text(6);
-        s.base_url = st.text(7);
-        s.options = st.text(8);
-        s.status = parse_session_status(st.text(9));
-        s.attempts = static_cast<std::uint32_t>(st.integer(10));
-        s.created_ms = st.integer(11);
-        s.updated_ms = st.integer(12);
-        s.expires_ms = st.integer(13);
-        s.result = st.text(14);
-        s.public_result = st.text(15);
-        return s;
+        return session_of(st);
+    });
+}
+
+std::vector<SessionRecord> SqliteStore::do_list_sessions(const SessionQuery& q) {
+    return read([&](Connection& c) {
+        Statement st = c.prepare(
+            std::string("SELECT ") + kSessionColumns +
+            " FROM sessions WHERE (?1 = '' OR owner = ?1) AND (?2 = '' OR action = ?2) AND (?3 = '' OR collection_id = ?3)"
+            " AND (?4 = '' OR status = ?4) AND (?5 = 0 OR (?5 = 1 AND expires_ms <= ?6) OR (?5 = 2 AND expires_ms > ?6))"
+            " AND (?7 = 0 OR created_ms < ?8 OR (created_ms = ?8 AND session_id < ?9))"
+            " ORDER BY created_ms DESC, session_id DESC LIMIT ?10");
+        st.bind(1, q.owner)
+            .bind(2, q.action)
+            .bind(3, q.collection_id)
+            .bind(4, q.status ? session_status_name(*q.status) : std::string_view(""))
+            .bind(5, q.expired ? (*q.expired ? 1 : 2) : 0)
+            .bind(6, q.now_ms)
+            .bind(7, q.before ? 1 : 0)
+            .bind(8, q.before ? q.before->first : 0)
+            .bind(9, q.before ? q.before->second : std::string())
+            .bind(10, static_cast<std::int64_t>(q.limit));
+        std::vector<SessionRecord> out;
+        while (st.step()) out.push_back(session_of(st));
+        return out;
     });
 }
 
 bool SqliteStore::do_update_session(const SessionRecord& next, SessionStatus expected_status,
-                                    std::uint32_t expected_attempts) {
+                                    std::uint32_t expected_attempts, const std::vector<DeliveryRecord>& outbox) {
     return write([&](Connection& c) {
         c.prepare("UPDATE sessions SET status = ?2, attempts = ?3, updated_ms = ?4, result = ?5, public_result = ?6 "
                   "WHERE session_id = ?1 AND status = ?7 AND attempts = ?8")
@@ -1387,7 +1470,87 @@ bool SqliteStore::do_update_session(const SessionRecord& next, SessionStatus exp
             .bind(7, session_status_name(expected_status))
             .bind(8, static_cast<std::int64_t>(expected_attempts))
             .run();
+        if (c.changes() != 1) return false;
+        for (const DeliveryRecord& d : outbox) insert_delivery(c, d);
+        return true;
+    });
+}
+
+//
+// the webhooks' outbox
+//
+
+std::vector<DeliveryRecord> SqliteStore::do_claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms,
+                                                              std::size_t limit) {
+    auto due = [&](Connection& c) {
+        Statement st = c.prepare(std::string("SELECT ") + kDeliveryColumns +
+                                 " FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= ?1"
+                                 " ORDER BY next_attempt_ms LIMIT ?2");
+        st.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<DeliveryRecord> out;
+        while (st.step()) out.push_back(delivery_of(st));
+        return out;
+    };
+    // most polls find nothing: they never take the write lock
+    if (read(due).empty()) return {};
+    return write([&](Connection& c) {
+        std::vector<DeliveryRecord> claimed = due(c);
+        for (DeliveryRecord& d : claimed) {
+            d.next_attempt_ms = now_ms + lease_ms;
+            c.prepare("UPDATE webhook_deliveries SET next_attempt_ms = ?2 WHERE delivery_id = ?1")
+                .bind(1, d.delivery_id)
+                .bind(2, d.next_attempt_ms)
+                .run();
+        }
+        return claimed;
+    });
+}
+
+bool SqliteStore::do_record_delivery(const DeliveryRecord& d) {
+    return write([&](Connection& c) {
+        c.prepare("UPDATE webhook_deliveries SET status = ?2, attempts = ?3, updated_ms = ?4, next_attempt_ms = ?5, "
+                  "give_up_ms = ?6, delivered_ms = ?7, last_status_code = ?8, last_error = ?9 WHERE delivery_id = ?1")
+            .bind(1, d.delivery_id)
+            .bind(2, delivery_status_name(d.status))
+            .bind(3, static_cast<std::int64_t>(d.attempts))
+            .bind(4, d.updated_ms)
+            .bind(5, d.next_attempt_ms)
+            .bind(6, d.give_up_ms)
+            .bind(7, d.delivered_ms)
+            .bind(8, d.last_status_code)
+            .bind(9, d.last_error)
+            .run();
         return c.changes() == 1;
+    });
+}
+
+std::optional<DeliveryRecord> SqliteStore::do_get_delivery(std::string_view delivery_id) {
+    return read([&](Connection& c) -> std::optional<DeliveryRecord> {
+        Statement st =
+            c.prepare(std::string("SELECT ") + kDeliveryColumns + " FROM webhook_deliveries WHERE delivery_id = ?1");
+        st.bind(1, delivery_id);
+        if (!st.step()) return std::nullopt;
+        return delivery_of(st);
+    });
+}
+
+std::vector<DeliveryRecord> SqliteStore::do_list_deliveries(const DeliveryQuery& q) {
+    return read([&](Connection& c) {
+        Statement st = c.prepare(
+            std::string("SELECT ") + kDeliveryColumns +
+            " FROM webhook_deliveries WHERE (?1 = 0 OR webhook_id IN (SELECT value FROM json_each(?2)))"
+            " AND (?3 = '' OR status = ?3) AND (?4 = 0 OR created_ms < ?5 OR (created_ms = ?5 AND delivery_id < ?6))"
+            " ORDER BY created_ms DESC, delivery_id DESC LIMIT ?7");
+        st.bind(1, q.webhook_ids.empty() ? 0 : 1)
+            .bind(2, nlohmann::json(q.webhook_ids).dump())
+            .bind(3, q.status ? delivery_status_name(*q.status) : std::string_view(""))
+            .bind(4, q.before ? 1 : 0)
+            .bind(5, q.before ? q.before->first : 0)
+            .bind(6, q.before ? q.before->second : std::string())
+            .bind(7, static_cast<std::int64_t>(q.limit));
+        std::vector<DeliveryRecord> out;
+        while (st.step()) out.push_back(delivery_of(st));
+        return out;
     });
 }
 

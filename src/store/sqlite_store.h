@@ -140,8 +140,15 @@ class SqliteStore final : public Store {
     void do_run_exclusively(std::string_view name, const std::function<void()>& work) override;
     void do_create_session(const SessionRecord& session) override;
     std::optional<SessionRecord> do_get_session(std::string_view session_id) override;
-    bool do_update_session(const SessionRecord& next, SessionStatus expected_status,
-                           std::uint32_t expected_attempts) override;
+    bool do_update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts,
+                           const std::vector<DeliveryRecord>& outbox) override;
+    std::vector<SessionRecord> do_list_sessions(const SessionQuery& query) override;
+    // the outbox (sqlite_outbox.cpp / pg_outbox.cpp)
+    std::vector<DeliveryRecord> do_claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms,
+                                                    std::size_t limit) override;
+    bool do_record_delivery(const DeliveryRecord& next) override;
+    std::optional<DeliveryRecord> do_get_delivery(std::string_view delivery_id) override;
+    std::vector<DeliveryRecord> do_list_deliveries(const DeliveryQuery& query) override;
     ImportCounts do_import_rows(const CollectionRows& rows) override;
     std::vector<StoredToken> do_export_tokens() override;
     ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) override;

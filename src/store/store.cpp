@@ -512,6 +512,19 @@ void validate_session(const SessionRecord& s) {
     validate_session_state(s);
 }
 
+void validate_delivery(const DeliveryRecord& d) {
+    for (const std::string* id : {&d.delivery_id, &d.webhook_id, &d.event_id}) validate_session_id(*id);
+    if (!d.session_id.empty()) validate_session_id(d.session_id);
+    const bool type_ok = !d.event_type.empty() && d.event_type.size() <= 64 &&
+                         std::all_of(d.event_type.begin(), d.event_type.end(),
+                                     [](char c) { return (c >= 'a' && c <= 'z') || c == '.' || c == '_'; });
+    if (!type_ok) throw Error(ErrorCode::INVALID_PARAMETER, "delivery event type must match [a-z._]{1,64}");
+    if (d.body.size() > kMaxDeliveryBodyBytes) throw Error(ErrorCode::INVALID_PARAMETER, "delivery body too long");
+    if (d.last_error.size() > kMaxDeliveryErrorBytes) throw Error(ErrorCode::INVALID_PARAMETER, "delivery error too long");
+    if (d.created_ms < 0 || d.updated_ms < 0 || d.next_attempt_ms < 0 || d.give_up_ms < 0 || d.delivered_ms < 0)
+        throw Error(ErrorCode::INVALID_PARAMETER, "delivery times must not be negative");
+}
+
 } // namespace
 
 void Store::create_session(const SessionRecord& session) {
@@ -525,9 +538,63 @@ std::optional<SessionRecord> Store::get_session(std::string_view session_id) {
 }
 
 bool Store::update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts) {
+    return update_session(next, expected_status, expected_attempts, {});
+}
+
+bool Store::update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts,
+                           const std::vector<DeliveryRecord>& outbox) {
     validate_session_id(next.session_id);
     validate_session_state(next);
-    return do_update_session(next, expected_status, expected_attempts);
+    for (const DeliveryRecord& delivery : outbox) validate_delivery(delivery);
+    return do_update_session(next, expected_status, expected_attempts, outbox);
+}
+
+std::vector<SessionRecord> Store::list_sessions(const SessionQuery& query) {
+    if (query.limit == 0 || query.limit > 1000) throw Error(ErrorCode::INVALID_PARAMETER, "limit must be 1-1000");
+    if (!query.action.empty() && query.action != "register" && query.action != "verify")
+        throw Error(ErrorCode::INVALID_PARAMETER, "action must be register or verify");
+    if (!query.collection_id.empty()) validate_collection_id(query.collection_id);
+    if (query.owner.size() > 128) throw Error(ErrorCode::INVALID_PARAMETER, "session owner too long");
+    if (query.before) validate_session_id(query.before->second);
+    return do_list_sessions(query);
+}
+
+std::string_view delivery_status_name(DeliveryStatus status) {
+    switch (status) {
+    case DeliveryStatus::PENDING: return "pending";
+    case DeliveryStatus::DELIVERED: return "delivered";
+    case DeliveryStatus::FAILED: return "failed";
+    }
+    return "pending";
+}
+
+DeliveryStatus parse_delivery_status(std::string_view name) {
+    for (DeliveryStatus s : {DeliveryStatus::PENDING, DeliveryStatus::DELIVERED, DeliveryStatus::FAILED})
+        if (delivery_status_name(s) == name) return s;
+    throw Error(ErrorCode::INTERNAL, "store: unknown delivery status");
+}
+
+std::vector<DeliveryRecord> Store::claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms, std::size_t limit) {
+    if (limit == 0 || limit > 1000 || lease_ms <= 0) throw Error(ErrorCode::INVALID_PARAMETER, "bad delivery claim");
+    return do_claim_deliveries(now_ms, lease_ms, limit);
+}
+
+bool Store::record_delivery(const DeliveryRecord& next) {
+    validate_delivery(next);
+    return do_record_delivery(next);
+}
+
+std::optional<DeliveryRecord> Store::get_delivery(std::string_view delivery_id) {
+    validate_session_id(delivery_id);
+    return do_get_delivery(delivery_id);
+}
+
+std::vector<DeliveryRecord> Store::list_deliveries(const DeliveryQuery& query) {
+    if (query.limit == 0 || query.limit > 1000) throw Error(ErrorCode::INVALID_PARAMETER, "limit must be 1-1000");
+    if (query.webhook_ids.size() > 1000) throw Error(ErrorCode::INVALID_PARAMETER, "too many webhooks");
+    for (const std::string& id : query.webhook_ids) validate_session_id(id);
+    if (query.before) validate_session_id(query.before->second);
+    return do_list_deliveries(query);
 }
 
 bool Store::ping() noexcept { return do_ping(); }

@@ -446,6 +446,59 @@ struct SessionRecord {
     std::string public_result{}; // the browser's {decision, outcome, advice}: at most kMaxSessionOptionsBytes
 };
 
+// a page of sessions, newest first (the console's list); times are the caller's
+struct SessionQuery {
+    std::string owner{};          // empty: every owner's sessions
+    std::string action{};         // empty: both
+    std::string collection_id{};  // empty: every collection
+    std::optional<SessionStatus> status{}; // the stored status
+    std::optional<bool> expired{};         // with now_ms: only those past (true) or before (false) their expiry
+    std::int64_t now_ms = 0;
+    std::optional<std::pair<std::int64_t, std::string>> before{}; // (created_ms, session_id) of the last one seen
+    std::size_t limit = 50;                                        // 1-1000
+};
+
+//
+// webhook deliveries (docs/sessions.md, "Webhooks"): the outbox of the events POSTed to applications. An event
+// is written in the same transaction as the session change it reports (update_session), so that a completed
+// session always has its deliveries; any node's dispatcher claims the due ones with a lease, so a node that dies
+// mid-delivery leaves the delivery to another one later (delivered at least once)
+//
+
+inline constexpr std::size_t kMaxDeliveryBodyBytes = 512 * 1024;
+inline constexpr std::size_t kMaxDeliveryErrorBytes = 512;
+inline constexpr std::int64_t kDeliveryRetentionMs = 30LL * 24 * 3600 * 1000; // finished deliveries kept this long
+
+enum class DeliveryStatus { PENDING, DELIVERED, FAILED };
+std::string_view delivery_status_name(DeliveryStatus status); // "pending", "delivered", "failed"
+DeliveryStatus parse_delivery_status(std::string_view name);  // Error INTERNAL for anything else
+
+struct DeliveryRecord {
+    std::string delivery_id{}; // [a-zA-Z0-9_-]{1,64}, as the other ids below
+    std::string webhook_id{};
+    std::string event_id{};
+    std::string event_type{};  // e.g. "session.completed": [a-z._]{1,64}
+    std::string session_id{};  // the session the event is about, or empty
+    std::string body{};        // the JSON POSTed: at most kMaxDeliveryBodyBytes
+    DeliveryStatus status = DeliveryStatus::PENDING;
+    std::uint32_t attempts = 0;       // POSTs tried so far
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::int64_t next_attempt_ms = 0; // when PENDING: not before this
+    std::int64_t give_up_ms = 0;      // when PENDING: no try is scheduled after this (FAILED instead)
+    std::int64_t delivered_ms = 0;    // when DELIVERED
+    int last_status_code = 0;         // the last try's HTTP status, 0 when there was no answer
+    std::string last_error{};         // the last try's failure, in words: at most kMaxDeliveryErrorBytes
+};
+
+// a page of deliveries, newest first
+struct DeliveryQuery {
+    std::vector<std::string> webhook_ids{}; // empty: every webhook's
+    std::optional<DeliveryStatus> status{};
+    std::optional<std::pair<std::int64_t, std::string>> before{}; // (created_ms, delivery_id) of the last one seen
+    std::size_t limit = 50;                                        // 1-1000
+};
+
 //
 // migration between backends (facegate migrate): rows copied with their ids and times
 //
@@ -593,6 +646,20 @@ class Store {
     // status, attempts, updated_ms, result and public_result with `next`'s and returns true; otherwise (or when
     // it does not exist) writes nothing and returns false. The other fields never change
     bool update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts);
+    // the same, and when it succeeds, adds `outbox` (new deliveries) in the same transaction
+    bool update_session(const SessionRecord& next, SessionStatus expected_status, std::uint32_t expected_attempts,
+                        const std::vector<DeliveryRecord>& outbox);
+    std::vector<SessionRecord> list_sessions(const SessionQuery& query);
+
+    // webhook deliveries (see DeliveryRecord)
+    // up to `limit` PENDING deliveries due at `now_ms`, each leased until now_ms + lease_ms (its next_attempt_ms
+    // moves there, so no other dispatcher takes it meanwhile); returned as they were before the lease
+    std::vector<DeliveryRecord> claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms, std::size_t limit);
+    // replaces a delivery's state (status, attempts, times, last_status_code, last_error) with `next`'s;
+    // false when it does not exist
+    bool record_delivery(const DeliveryRecord& next);
+    std::optional<DeliveryRecord> get_delivery(std::string_view delivery_id);
+    std::vector<DeliveryRecord> list_deliveries(const DeliveryQuery& query);
 
     // migration (facegate migrate); see CollectionRows. One write transaction per call: the collection (when
     // new), then its users and faces, each kept as it is when its id exists already (so a second run adds
@@ -666,7 +733,13 @@ class Store {
     virtual void do_create_session(const SessionRecord& session) = 0;
     virtual std::optional<SessionRecord> do_get_session(std::string_view session_id) = 0;
     virtual bool do_update_session(const SessionRecord& next, SessionStatus expected_status,
-                                   std::uint32_t expected_attempts) = 0;
+                                   std::uint32_t expected_attempts, const std::vector<DeliveryRecord>& outbox) = 0;
+    virtual std::vector<SessionRecord> do_list_sessions(const SessionQuery& query) = 0;
+    virtual std::vector<DeliveryRecord> do_claim_deliveries(std::int64_t now_ms, std::int64_t lease_ms,
+                                                            std::size_t limit) = 0;
+    virtual bool do_record_delivery(const DeliveryRecord& next) = 0;
+    virtual std::optional<DeliveryRecord> do_get_delivery(std::string_view delivery_id) = 0;
+    virtual std::vector<DeliveryRecord> do_list_deliveries(const DeliveryQuery& query) = 0;
     virtual ImportCounts do_import_rows(const CollectionRows& rows) = 0;
     virtual std::vector<StoredToken> do_export_tokens() = 0;
     virtual ImportCounts do_import_tokens(const std::vector<StoredToken>& tokens) = 0;
