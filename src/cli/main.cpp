@@ -225,6 +225,21 @@ int main(int argc, char** argv) {
                       "iss of the signed session results (default: the public URL)")
         ->envname("FACEGATE_SESSION_ISSUER");
 
+    // webhooks (docs/sessions.md, "Webhooks")
+    serve->add_option("--webhook-allow", serve_options.webhooks.allowed_hosts,
+                      "a host (or host:port) webhooks may POST to; repeatable. None: no webhooks")
+        ->envname("FACEGATE_WEBHOOK_ALLOW")->delimiter(',');
+    std::int64_t webhook_timeout_ms = serve_options.webhooks.timeout.count();
+    std::int64_t webhook_first_retry_ms = serve_options.webhooks.first_retry.count();
+    std::int64_t webhook_retry_for_s = serve_options.webhooks.retry_for.count() / 1000;
+    serve->add_option("--webhook-timeout-ms", webhook_timeout_ms, "one webhook POST, from connect to the answer")
+        ->envname("FACEGATE_WEBHOOK_TIMEOUT_MS")->check(CLI::Range(100, 60'000))->capture_default_str();
+    serve->add_option("--webhook-first-retry-ms", webhook_first_retry_ms,
+                      "the wait after a failed webhook POST; doubles with every failure, up to an hour")
+        ->envname("FACEGATE_WEBHOOK_FIRST_RETRY_MS")->check(CLI::Range(10, 3'600'000))->capture_default_str();
+    serve->add_option("--webhook-retry-for", webhook_retry_for_s, "seconds a failing delivery is retried before it fails")
+        ->envname("FACEGATE_WEBHOOK_RETRY_FOR")->check(CLI::Range(1, 7 * 24 * 3600))->capture_default_str();
+
     auto* register_command = app.add_subcommand("register", "sign-up: an ID document photo under an external ID");
     auto* verify_command = app.add_subcommand("verify", "sign-in: a selfie against an external ID's faces");
     std::string flow_image, flow_collection, flow_external_id, index_mode;
@@ -345,6 +360,9 @@ int main(int argc, char** argv) {
             serve_options.kek = kek_options;
             split_listen(listen, serve_options.edge);
             serve_options.memory_budget = memory_budget_mb << 20;
+            serve_options.webhooks.timeout = std::chrono::milliseconds(webhook_timeout_ms);
+            serve_options.webhooks.first_retry = std::chrono::milliseconds(webhook_first_retry_ms);
+            serve_options.webhooks.retry_for = std::chrono::seconds(webhook_retry_for_s);
             serve_options.data_dir = data_dir;
             serve_options.store_uri = store_uri;
             serve_options.engine = config;

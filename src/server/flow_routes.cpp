@@ -160,7 +160,8 @@ void FlowRoutes::require_collection_access(const Caller& caller, const std::stri
 std::vector<std::string> FlowRoutes::operation_names() {
     return {"v1.register", "v1.verify", "v1.demo_session", "v1.policy",         "v1.collections",
             "v1.users",    "v1.user",   "v1.erase",        "v1.audit",          "v1.sessions",
-            "v1.session",  "v1.session_cancel", "v1.session_capture", "v1.session_state", "jwks"};
+            "v1.session",  "v1.session_cancel", "v1.session_capture", "v1.session_state", "jwks",
+            "v1.sessions_list", "v1.webhooks", "v1.webhook", "v1.webhook_deliveries", "v1.webhook_replay"};
 }
 
 void FlowRoutes::add_action(Router& router, std::string method, std::string pattern, std::string operation,

@@ -22,6 +22,7 @@ namespace facegate {
 
 class SigningKeys;
 class VerificationSessions;
+class Webhooks;
 
 struct FlowRoutesConfig {
     bool require_auth = true;
@@ -41,6 +42,8 @@ class FlowRoutes {
     // the verification sessions (docs/sessions.md; server/session_routes.cpp): the owner's API under /v1/sessions,
     // the browser's capture with the client secret, the JWK Set of the result tokens and the hosted page /s/{id}
     void install_sessions(Router& router, VerificationSessions& sessions, SigningKeys& signing_keys);
+    // the webhooks (docs/sessions.md; server/webhook_routes.cpp); `on_event` wakes the dispatcher after a replay
+    void install_webhooks(Router& router, Webhooks& webhooks, std::function<void()> on_event = {});
     // the metric names of its requests
     static std::vector<std::string> operation_names();
 
@@ -69,6 +72,7 @@ class FlowRoutes {
     AccessKeyStore& access_keys_;
     DemoSessions demo_sessions_;
     bool shared_demo_sessions_ = false;
+    std::function<void()> on_webhook_event_;
 };
 
 } // namespace facegate

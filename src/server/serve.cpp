@@ -10,6 +10,8 @@
 #include "document/document_analyzer.h"
 #include "server/flow_routes.h"
 #include "server/web_routes.h"
+#include "server/webhook_client.h"
+#include "service/webhook_dispatcher.h"
 #include "service/identity_flows.h"
 #include "store/open_store.h"
 
@@ -199,6 +201,13 @@ int serve(const ServeOptions& options) {
     VerificationSessions sessions(store, flows, options.sessions,
                                   [&signing_keys](const nlohmann::json& claims) { return signing_keys.sign(claims); });
     flow_routes.install_sessions(router, sessions, signing_keys);
+    // webhooks: the events are written with the sessions; this node POSTs them only to hosts it allows
+    Webhooks webhooks(store, options.webhooks);
+    BeastWebhookClient webhook_client;
+    WebhookDispatcher dispatcher(store, webhooks, webhook_client);
+    std::function<void()> wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
+    sessions.send_events_to(webhooks, wake_dispatcher);
+    flow_routes.install_webhooks(router, webhooks, wake_dispatcher);
     install_web_routes(router, WebRoutesConfig{.frame_origins = sessions.config().allowed_return_origins});
     std::atomic<bool> store_ready{store.ping()};
     install_ops_routes(router, service, metrics, edge_view, budget, options.metrics_key, api_keys, store_ready);
@@ -255,7 +264,9 @@ int serve(const ServeOptions& options) {
             }
         });
     }
+    if (!options.webhooks.allowed_hosts.empty()) dispatcher.start();
     edge.run();
+    dispatcher.stop();
     {
         std::lock_guard lock(housekeeping_mutex);
         stopping = true;

@@ -8,6 +8,7 @@
 #include "service/face_collections.h"
 #include "service/flow_policy.h"
 #include "service/verification_sessions.h"
+#include "service/webhooks.h"
 #include "store/kek_source.h"
 
 #include <filesystem>
@@ -28,6 +29,7 @@ struct ServeOptions {
     size_t approximate_from = default_collection_index_config().approximate_from;
     FlowPolicy policy;        // register/verify decisions and verify rate limits
     FlowRoutesConfig flows;   // the demo collection of the web pages
+    WebhooksConfig webhooks;  // where and how completed sessions are POSTed (docs/sessions.md, "Webhooks")
     SessionsConfig sessions;  // verification sessions (docs/sessions.md): attempts, return origins, issuer
     // GET /metrics needs `Authorization: Bearer <this>` or an admin API key; empty: an admin API key only
     std::string metrics_key;

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "server/flow_request.h"
 #include "server/flow_routes.h"
+#include "server/route_json.h"
 #include "server/web_assets.h"
 #include "server/web_routes.h"
 #include "service/verification_sessions.h"
@@ -58,12 +59,6 @@ std::string required_string(const nlohmann::json& body, const char* name) {
     return body[name].get<std::string>();
 }
 
-void send_json(HttpResponse& res, const nlohmann::json& body) {
-    res.status = 200;
-    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
-    res.set_header("Cache-Control", "no-store");
-}
-
 } // namespace
 
 void FlowRoutes::install_sessions(Router& router, VerificationSessions& sessions, SigningKeys& signing_keys) {
@@ -101,6 +96,19 @@ void FlowRoutes::install_sessions(Router& router, VerificationSessions& sessions
                               {"expiresAt", iso_time(created.record.expires_ms)}};
     });
 
+    add_action(router, "GET", "/v1/sessions", "v1.sessions_list", ApiKeyScope::FLOWS, Lane::STORE,
+               [&sessions](HttpRequest& req, const Caller& caller) {
+        if (caller.demo) throw Error(ErrorCode::ACCESS_DENIED, "the demo session may not list sessions");
+        SessionListRequest request;
+        request.owner = caller.client;
+        request.admin = caller.admin;
+        request.status = req.query_param("status").value_or("");
+        request.action = req.query_param("action").value_or("");
+        request.collection_id = req.query_param("collectionId").value_or("");
+        request.next_token = req.query_param("nextToken").value_or("");
+        request.limit = query_limit(req);
+        return sessions.list(request);
+    });
     add_action(router, "GET", "/v1/sessions/*", "v1.session", ApiKeyScope::FLOWS, Lane::STORE,
                [&sessions](HttpRequest& req, const Caller& caller) {
                    if (caller.demo) throw Error(ErrorCode::ACCESS_DENIED, "the demo session may not read sessions");

@@ -295,22 +295,89 @@ std::string VerificationSessions::redirect_url(const SessionRecord& s) {
 nlohmann::json VerificationSessions::describe(const std::string& session_id, const std::string& owner) {
     std::optional<SessionRecord> s = store_.get_session(session_id);
     if (!s || s->owner != owner) throw Error(ErrorCode::RESOURCE_NOT_FOUND, "no such session");
-    nlohmann::json out{{"sessionId", s->session_id},
-                       {"action", s->action},
-                       {"collectionId", s->collection_id},
-                       {"externalId", s->external_id},
-                       {"status", status_of(*s)},
-                       {"attempts", s->attempts},
+    nlohmann::json out = owner_view(*s);
+    if (s->status == SessionStatus::COMPLETED) out["resultToken"] = token(*s, true);
+    return out;
+}
+
+nlohmann::json VerificationSessions::owner_view(const SessionRecord& s) const {
+    nlohmann::json out{{"sessionId", s.session_id},
+                       {"action", s.action},
+                       {"collectionId", s.collection_id},
+                       {"externalId", s.external_id},
+                       {"status", status_of(s)},
+                       {"attempts", s.attempts},
                        {"maxAttempts", config_.attempts},
-                       {"createdAt", iso_time(s->created_ms)},
-                       {"expiresAt", iso_time(s->expires_ms)},
-                       {"returnUrl", s->return_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->return_url)}};
-    if (s->status == SessionStatus::COMPLETED) {
-        out["completedAt"] = iso_time(s->updated_ms);
-        out["result"] = nlohmann::json::parse(s->result, nullptr, false);
-        out["resultToken"] = token(*s, true);
+                       {"createdAt", iso_time(s.created_ms)},
+                       {"expiresAt", iso_time(s.expires_ms)},
+                       {"returnUrl", s.return_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.return_url)}};
+    if (s.status == SessionStatus::COMPLETED) {
+        out["completedAt"] = iso_time(s.updated_ms);
+        out["result"] = nlohmann::json::parse(s.result, nullptr, false);
     }
     return out;
+}
+
+nlohmann::json VerificationSessions::list(const SessionListRequest& request) {
+    SessionQuery query;
+    query.owner = request.admin ? "" : request.owner;
+    query.action = request.action;
+    query.collection_id = request.collection_id;
+    query.now_ms = clock_();
+    query.limit = request.limit;
+    if (request.limit < 1 || request.limit > 1000) throw Error(ErrorCode::INVALID_PARAMETER, "limit must be 1-1000");
+    if (!request.status.empty()) {
+        // "expired" is a created session past its expiry; "created" one still open
+        if (request.status == "expired" || request.status == "created") {
+            query.status = SessionStatus::CREATED;
+            query.expired = request.status == "expired";
+        } else if (request.status == "processing" || request.status == "completed" || request.status == "canceled") {
+            query.status = parse_session_status(request.status);
+        } else {
+            throw Error(ErrorCode::INVALID_PARAMETER, "status must be created, processing, completed, expired or canceled");
+        }
+    }
+    if (!request.next_token.empty()) {
+        // "<created_ms>.<session id>" of the last session of the previous page
+        const std::size_t dot = request.next_token.find('.');
+        std::int64_t created = -1;
+        if (dot != std::string::npos && dot > 0 && dot <= 15 &&
+            std::all_of(request.next_token.begin(), request.next_token.begin() + long(dot), ::isdigit))
+            created = std::stoll(request.next_token.substr(0, dot));
+        const std::string id = dot == std::string::npos ? "" : request.next_token.substr(dot + 1);
+        if (created < 0 || !id.starts_with(kSessionPrefix) || id.size() != kSessionPrefix.size() + 32)
+            throw Error(ErrorCode::INVALID_PAGINATION_TOKEN, "nextToken is not one this listing gave out");
+        query.before = std::make_pair(created, id);
+    }
+    std::vector<SessionRecord> page = store_.list_sessions(query);
+    nlohmann::json sessions = nlohmann::json::array();
+    for (const SessionRecord& s : page) {
+        nlohmann::json item{{"sessionId", s.session_id},
+                            {"action", s.action},
+                            {"collectionId", s.collection_id},
+                            {"externalId", s.external_id},
+                            {"status", status_of(s)},
+                            {"attempts", s.attempts},
+                            {"maxAttempts", config_.attempts},
+                            {"owner", s.owner},
+                            {"createdAt", iso_time(s.created_ms)},
+                            {"expiresAt", iso_time(s.expires_ms)}};
+        if (s.status == SessionStatus::COMPLETED) {
+            item["completedAt"] = iso_time(s.updated_ms);
+            const nlohmann::json result = nlohmann::json::parse(s.result, nullptr, false);
+            if (result.is_object() && result.contains("decision")) item["decision"] = result["decision"];
+        }
+        sessions.push_back(std::move(item));
+    }
+    nlohmann::json out{{"sessions", std::move(sessions)}};
+    if (page.size() == query.limit)
+        out["nextToken"] = std::to_string(page.back().created_ms) + "." + page.back().session_id;
+    return out;
+}
+
+void VerificationSessions::send_events_to(Webhooks& webhooks, std::function<void()> on_event) {
+    webhooks_ = &webhooks;
+    on_event_ = std::move(on_event);
 }
 
 nlohmann::json VerificationSessions::cancel(const std::string& session_id, const std::string& owner) {
@@ -392,8 +459,14 @@ nlohmann::json VerificationSessions::capture(const SessionRecord& session, std::
         next.updated_ms = clock_();
         next.result = std::move(result);
         next.public_result = std::move(shown);
-        if (!store_.update_session(next, SessionStatus::PROCESSING, claimed.attempts))
+        // the webhooks' events are written with the completion itself: a completed session always has them
+        std::vector<DeliveryRecord> outbox;
+        if (status == SessionStatus::COMPLETED && webhooks_)
+            outbox = webhooks_->deliveries_for(next, "session.completed", owner_view(next).dump(-1, ' ', false,
+                                                                          nlohmann::json::error_handler_t::replace));
+        if (!store_.update_session(next, SessionStatus::PROCESSING, claimed.attempts, outbox))
             throw Error(ErrorCode::CONFLICT, "the session changed during the capture");
+        if (!outbox.empty() && on_event_) on_event_();
         return next;
     };
 

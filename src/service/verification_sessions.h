@@ -19,6 +19,7 @@
 
 #include "protocol/flow_json.h"
 #include "service/identity_flows.h"
+#include "service/webhooks.h"
 #include "store/store.h"
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,16 @@ struct NewSessionRequest {
     std::string base_url;              // the origin the request came to (scheme://host[:port]), when no public URL is set
 };
 
+struct SessionListRequest {
+    std::string owner;         // the caller's key id
+    bool admin = false;        // sees every key's sessions
+    std::string status;        // empty, or created | processing | completed | expired | canceled
+    std::string action;        // empty, register or verify
+    std::string collection_id; // empty: all
+    std::size_t limit = 50;    // 1-1000
+    std::string next_token;    // from the previous page
+};
+
 struct CreatedSession {
     SessionRecord record;
     std::string client_secret; // shown once
@@ -78,6 +89,9 @@ class VerificationSessions {
     // the owner's view: {sessionId, action, collectionId, externalId, status, attempts, createdAt, expiresAt,
     // returnUrl, result?, token?}. RESOURCE_NOT_FOUND unless `owner` created it
     nlohmann::json describe(const std::string& session_id, const std::string& owner);
+    // the console's list, newest first: {sessions: [{sessionId, action, collectionId, externalId, status, attempts,
+    // maxAttempts, owner, createdAt, expiresAt, completedAt?, decision?}], nextToken?}; an admin sees every key's
+    nlohmann::json list(const SessionListRequest& request);
     // created -> canceled; CONFLICT once completed, canceled or expired
     nlohmann::json cancel(const std::string& session_id, const std::string& owner);
 
@@ -99,8 +113,13 @@ class VerificationSessions {
     const SessionsConfig& config() const { return config_; }
     // whether `url`'s origin is one of allowed_return_origins
     bool return_origin_allowed(std::string_view url) const;
+    // every completed session becomes a "session.completed" event of the webhooks that see it, written with the
+    // completion (the store's outbox); `on_event` runs after such a write (wakes the dispatcher)
+    void send_events_to(Webhooks& webhooks, std::function<void()> on_event);
 
   private:
+    // the owner's view of a session without the token: describe() and the webhooks' events
+    nlohmann::json owner_view(const SessionRecord& session) const;
     // once completed: the public resultToken and the redirectUrl (when the session has an allowed returnUrl)
     void add_completion(nlohmann::json& out, const SessionRecord& session);
     std::string redirect_url(const SessionRecord& session);
@@ -114,6 +133,8 @@ class VerificationSessions {
     SessionsConfig config_;
     ClaimsSigner sign_;
     Clock clock_;
+    Webhooks* webhooks_ = nullptr;
+    std::function<void()> on_event_;
 };
 
 // scheme://host[:port] of an absolute http(s) URL (lower-case scheme and host), or nullopt when it is not one
