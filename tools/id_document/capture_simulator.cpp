@@ -230,12 +230,12 @@ CaptureGlare make_glare(const CaptureOptions& o, cv::Size document, std::mt19937
     g.streak_point = {target.x + target.width * u(0.15, 0.85), cy + target.height * u(-0.3, 0.3)};
     g.streak_angle_deg = u(35, 90) * (u(0, 1) < 0.5 ? -1.f : 1.f);
     g.streak_sigma = target.width * u(0.012, 0.03);
-    g.streak_peak = u(0.55, 0.85);
+    g.streak_peak = u(0.6, 0.85);
     g.reflection = o.laminate_reflection;
     cv::Point2f centre(target.x + target.width * u(0.1, 0.9), target.y + target.height * u(0, 1));
     g.reflection_ellipse = cv::RotatedRect(centre, cv::Size2f(target.width * u(0.2, 0.5), target.height * u(1.0, 2.5)),
                                            u(-25, 25));
-    g.reflection_peak = u(0.4, 0.7);
+    g.reflection_peak = u(0.45, 0.75);
     return g;
 }
 
@@ -425,7 +425,7 @@ float glare_alpha(const CaptureGlare& glare, cv::Point2f p) {
         const double r2 = along * along + across * across;
         reflection = glare.reflection_peak * float(std::exp(-r2 * r2)); // a plateau with a soft edge
     }
-    return std::min(0.9f, 1 - (1 - streak) * (1 - reflection));
+    return std::min(0.88f, 1 - (1 - streak) * (1 - reflection));
 }
 
 cv::Point2f map_to_capture(const SimulatedCapture& capture, cv::Point2f point) {

@@ -44,7 +44,7 @@ struct CaptureOptions {
     // it. no random draw: a seed gives the same photo, turned
     double turn_deg = 0;
     // glare: a bright streak of a light's reflection across the MRZ, and a broad laminate reflection
-    // over part of it (slightly iridescent); each lightens at most 85% of the way to white and covers a
+    // over part of it (slightly iridescent); each lightens at most 85% of the way to white (88% where both meet) and covers a
     // part of the MRZ's length, never all of it
     bool glare_streak = false;
     bool laminate_reflection = false;

@@ -317,8 +317,8 @@ std::string cli_command(const DocumentSpec& s, const facegate::IdDocumentFields&
     if (s.render.facing_page != FacingPage::NONE) c << " --booklet " << (s.render.facing_page == FacingPage::ABOVE ? "above" : "below");
     c << " --issuing-state " << f.issuing_state << " --state-name " << quote(f.state_name) << " --surname "
       << quote(f.surname) << " --given-names " << quote(f.given_names) << " --number " << f.document_number
-      << " --birth " << f.birth_date << " --expiry " << f.expiry_date << " --sex " << f.sex << " --nationality "
-      << f.nationality;
+      << " --birth " << f.birth_date << " --expiry " << f.expiry_date << " --issue-date " << f.issue_date << " --sex "
+      << f.sex << " --nationality " << f.nationality;
     if (!f.optional_data.empty()) c << " --optional-data " << f.optional_data;
     c << " --seed " << seed;
     if (s.flat) {
@@ -353,7 +353,8 @@ bool inside(const std::array<cv::Point2f, 4>& quad, cv::Point2f p) {
 
 DocumentResult run_document(const Case& c, int index, uint32_t seed, const std::vector<PhotoSource>& sources,
                             facegate::IdDocumentGenerator& generator, const facegate::DocumentAnalyzer& analyzer,
-                            std::chrono::year_month_day today, const std::optional<fs::path>& save_failures) {
+                            std::chrono::year_month_day today, const std::optional<fs::path>& save_failures,
+                            bool save_all) {
     DocumentResult r;
     r.case_name = c.name;
     r.seed = seed;
@@ -403,7 +404,7 @@ DocumentResult run_document(const Case& c, int index, uint32_t seed, const std::
             r.portrait_found = inside(portrait_quad, {box.x + box.width / 2, box.y + box.height / 2});
         }
         const bool failed = r.confidence < 90 || !r.mrz_valid || !r.fields_equal;
-        if (failed && save_failures) {
+        if ((failed || save_all) && save_failures) {
             fs::create_directories(*save_failures);
             std::ofstream(*save_failures / file, std::ios::binary)
                 .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
@@ -558,7 +559,7 @@ int main(int argc, char** argv) {
     const char* samples_env = std::getenv("FACEGATE_SAMPLES_DIR");
     std::string samples = samples_env ? samples_env : FACEGATE_EVAL_SAMPLES_DIR;
     std::string shared = FACEGATE_EVAL_SHARED_DIR;
-    bool shared_photos = false, no_rotations = false, no_non_documents = false;
+    bool shared_photos = false, no_rotations = false, no_non_documents = false, save_all = false;
     app.add_option("--per-case", per_case, "documents per case")->capture_default_str();
     app.add_option("--seed", base_seed, "first seed: case k's document i has seed + 1000 k + i")->capture_default_str();
     app.add_option("--cases", cases_arg, "comma-separated case names (default: all)");
@@ -569,6 +570,7 @@ int main(int argc, char** argv) {
     app.add_flag("--no-rotations", no_rotations, "skip the turned specimens");
     app.add_flag("--no-non-documents", no_non_documents, "skip the non-documents");
     app.add_option("--save-failures", save_failures, "write the documents that fail a criterion here");
+    app.add_flag("--save-all", save_all, "with --save-failures: write every document there, not only the failures");
     app.add_option("--json", json_path, "write every document's result here");
     app.add_option("--models", model_dir, "directory of the ONNX models")->envname("FACEGATE_MODEL_DIR")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
@@ -625,7 +627,8 @@ int main(int argc, char** argv) {
             facegate::IdDocumentGenerator generator;
             for (size_t j; (j = next++) < work.size();) {
                 const Job& w = work[j];
-                results[j] = run_document(cases[w.case_index], w.index, w.seed, sources, generator, analyzer, today, failures_dir);
+                results[j] = run_document(cases[w.case_index], w.index, w.seed, sources, generator, analyzer, today, failures_dir,
+                                          save_all);
                 const auto& r = results[j];
                 std::lock_guard lock(log);
                 std::cerr << "[" << j + 1 << "/" << work.size() << "] " << r.case_name << " seed " << r.seed << " "
@@ -669,7 +672,18 @@ int main(int argc, char** argv) {
             all.insert(all.end(), rs.begin(), rs.end());
         }
         row("**all**", all);
-        std::cout << "\nTargets: >= 98% / >= 97% / >= 95%.\n\nCases:\n";
+        int backs = 0, backs_reason = 0, fronts_reason = 0, confident_unread = 0;
+        for (const auto* r : all) {
+            const bool side_reason = std::find(r->reasons.begin(), r->reasons.end(), "DOCUMENT_SIDE_WITHOUT_PORTRAIT") != r->reasons.end();
+            if (r->front) fronts_reason += side_reason;
+            else backs++, backs_reason += side_reason;
+            confident_unread += r->confidence >= 90 && !r->mrz_valid;
+        }
+        std::cout << "\nTargets: >= 98% / >= 97% / >= 95%.\n\n"
+                  << "- card backs saying DOCUMENT_SIDE_WITHOUT_PORTRAIT: " << backs_reason << " of " << backs
+                  << "; fronts saying it (their portrait missed): " << fronts_reason << "\n"
+                  << "- documentConfidence >= 90 although the MRZ's check digits failed or no MRZ was read: "
+                  << confident_unread << "\n\nCases:\n";
         for (const auto& c : cases) std::cout << "- `" << c.name << "`: " << c.what << "\n";
 
         std::vector<const DocumentResult*> failed;

@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
     app.add_option("--sex", fields.sex, "F, M or X")->capture_default_str();
     app.add_option("--nationality", fields.nationality, "3 letters")->capture_default_str();
     app.add_option("--optional-data", fields.optional_data, "TD3 personal number / TD1 optional data");
+    app.add_option("--issue-date", fields.issue_date, "date of issue YYMMDD (printed only)")->capture_default_str();
+    app.add_option("--place-of-birth", fields.place_of_birth, "printed only")->capture_default_str();
+    app.add_option("--authority", fields.authority, "printed only")->capture_default_str();
+    app.add_option("--address", fields.address, "printed only (a card's back)")->capture_default_str();
     app.add_option("--seed", seed, "every random choice derives from it: same seed, same bytes")->capture_default_str();
     app.add_flag("--flat", flat, "write the flat document to --out instead of a simulated phone photo");
     app.add_option("--px-per-mm", render.px_per_mm, "resolution of the flat document")->capture_default_str();
