@@ -19,10 +19,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -46,6 +48,7 @@ const ANA = 'ana.müller+web@example.com'; // not ASCII, with '+' and '@': exerc
 const ANA_AGAIN = 'ana.second@example.com';
 const NOBODY = 'nobody.here2024@example.com'; // never registered; its digits are the person's own
 const NOT_A_DOCUMENT = 'not.a.document@example.com';
+const LARGE_PHOTO = 'large.photo@example.com';
 // the one wording of each page for `other_method`, whatever the cause
 const SIGNUP_OTHER_METHOD = 'We could not complete sign-up with this document';
 const SIGNIN_OTHER_METHOD = 'We could not sign you in this way';
@@ -90,6 +93,27 @@ function cropFace(name, work) {
   const out = path.join(work, `${name}.jpg`);
   ffmpeg(['-i', path.join(SAMPLES, sample), '-vf', `crop=${crop}`, '-q:v', '2', out]);
   return out;
+}
+
+// a valid PNG of width x height black pixels (1-bit grayscale), deflated a row at a time: a 900-megapixel
+// image in about 100 KB
+function pngOfBlackPixels(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // grayscale
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // filter byte 0, black pixels
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 // the fake camera plays this file in a loop (fixed per browser launch)
@@ -149,12 +173,14 @@ async function stopServer(server) {
 
 let playwright;
 
-// camera: the y4m the fake camera plays (none: chromium's own test pattern)
+// camera: the y4m the fake camera plays (none: chromium's own test pattern; false: no camera at all, as on a
+// machine without one: getUserMedia answers NotFoundError)
 async function launch(camera, extraArgs = []) {
   return playwright.chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream',
+      ...(camera === false ? [] : ['--use-fake-device-for-media-stream']),
       ...(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []), '--disable-background-networking',
       '--disable-component-update', '--no-first-run', ...extraArgs],
   });
@@ -228,6 +254,49 @@ async function publicAnswer(responsePromise) {
   return body;
 }
 
+// how far the page scrolls sideways (0 or less: it fits the window)
+function sideways(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+// the elements that stick out of the window on the right (outside a frame that scrolls), for the messages
+function stickingOut(page) {
+  return page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => {
+    if (e.getBoundingClientRect().right <= window.innerWidth + 1 || !e.getClientRects().length) return false;
+    // a frame that scrolls clips what is inside, except what is positioned out of it
+    if (['absolute', 'fixed'].includes(getComputedStyle(e).position)) return true;
+    for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return false;
+    return true;
+  }).slice(0, 8).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}`
+    + ` (${Math.round(e.getBoundingClientRect().right)}px)`));
+}
+
+// the width and height in a JPEG's frame header, from `at` (its SOI) in `bytes`
+function jpegSize(bytes, at = 0) {
+  assert.ok(bytes[at] === 0xff && bytes[at + 1] === 0xd8, 'not a JPEG');
+  let i = at + 2;
+  while (i + 9 < bytes.length) {
+    assert.equal(bytes[i], 0xff, 'a damaged JPEG');
+    const marker = bytes[i + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7) };
+    }
+    i += 2 + bytes.readUInt16BE(i + 2);
+  }
+  throw new Error('no frame header in the JPEG');
+}
+
+// the admin key command the console shows (web/admin.html), as argv with the data directory put in
+function consoleKeyCommand(dataDir) {
+  const html = fs.readFileSync(path.join(here, '..', '..', 'web', 'admin.html'), 'utf8');
+  const shown = html.match(/<pre class="command" id="key-command"><code>([^<]*)<\/code><\/pre>/);
+  assert.ok(shown, 'no key command in web/admin.html');
+  const argv = shown[1].trim().split(/\s+/);
+  assert.equal(argv[0], 'facegate');
+  assert.ok(argv.includes('--data') && argv.includes('DIR'), `the command names no data directory: ${shown[1]}`);
+  return { text: shown[1].trim(), args: argv.slice(1).map((a) => (a === 'DIR' ? dataDir : a)) };
+}
+
 async function signUp(page, base, identifier, documentFile, shotName) {
   const response = await page.goto(`${base}/signup`);
   assert.equal(response.status(), 200);
@@ -248,8 +317,8 @@ async function signUp(page, base, identifier, documentFile, shotName) {
   return result;
 }
 
-async function signIn(page, base, identifier, shotName) {
-  await page.goto(`${base}/signin`);
+async function signIn(page, base, identifier, shotName, { navigate = true } = {}) {
+  if (navigate) await page.goto(`${base}/signin`);
   await page.getByLabel('E-mail, phone number or username').fill(identifier);
   await page.getByRole('button', { name: 'Continue' }).click();
   // the fake camera is live once the button is enabled (a frame has arrived)
@@ -319,6 +388,12 @@ test('every advice code has plain words on both pages; the identity reasons have
     { outcome: 'other_method', advice: [] });
   assert.deepEqual(publicOutcome({ decision: 'accepted', outcome: 'accepted', advice: ['BLURRY'] }),
     { outcome: 'accepted', advice: [] });
+  // the console has words for every reason the server records, identities included, and shows the code beside
+  const { KNOWN_CONSOLE_REASONS, consoleReason } = reasons;
+  const recorded = [...new Set([...codes('Register reasons:'), ...codes('Verify reasons:'), ...advice])];
+  assert.deepEqual(recorded.filter((c) => !KNOWN_CONSOLE_REASONS.includes(c)), [], 'reasons without words in the console');
+  for (const code of recorded) assert.ok(!/^[A-Z_]+$/.test(consoleReason(code).text), `${code}: ${consoleReason(code).text}`);
+  assert.deepEqual(consoleReason('SOMETHING_NEW'), { code: 'SOMETHING_NEW', text: 'SOMETHING_NEW' });
 });
 
 // ---- the scenario ----
@@ -356,13 +431,18 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
 
     const dataDir = path.join(work, 'data');
     fs.mkdirSync(dataDir);
-    const created = execFileSync(FACEGATE_BIN, ['keys', 'create', '--kind', 'api', '--scope', 'admin', '--data', dataDir],
+    // the admin key is made with the very command the console shows (a key made for another data
+    // directory would be refused)
+    const created = execFileSync(FACEGATE_BIN, consoleKeyCommand(dataDir).args,
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     adminKey = JSON.parse(created).apiKey;
     assert.ok(adminKey, `no apiKey in ${created}`);
     // this suite is one client address doing the flows of several people in a minute: more demo sessions
     // than the default per address (the pages keep theirs per tab; every test opens a new browser context)
-    server = await startServer(dataDir, ['--demo-sessions-per-minute', '100']);
+    // webhooks may POST to this machine's test receiver; a failed POST is retried only when replayed (the
+    // automatic retry would come 10 minutes later)
+    server = await startServer(dataDir, ['--demo-sessions-per-minute', '100', '--webhook-allow', '127.0.0.1',
+      '--webhook-first-retry-ms', '600000']);
     base = server.url;
 
     anaBrowser = await launch(cameras.ana);
@@ -406,6 +486,10 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     assert.equal(await page.locator('#result .gauge, #result [data-field], #result .mrz-lines').count(), 0);
     assert.ok(await page.locator('#step-result').getByRole('link', { name: 'Sign in now' }).isVisible());
     assert.ok(!(await page.locator('#step-result').getByRole('button', { name: 'Try another photo' }).isVisible()));
+    // the identifier just accepted is offered on /signin
+    await page.locator('#step-result').getByRole('link', { name: 'Sign in now' }).click();
+    await page.waitForURL(`${base}/signin`);
+    assert.equal(await page.getByLabel('E-mail, phone number or username').inputValue(), ANA);
     await closePage(page);
   });
 
@@ -480,6 +564,24 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     assert.ok(!result.text.includes(ANA), 'the page shows the other identifier');
     assert.ok(!/already registered/i.test(result.text), `the page says the face is registered: ${result.text}`);
     assert.ok(await page.locator('#step-result').getByRole('link', { name: 'Sign in instead' }).isVisible());
+
+    // the refused identifier is not carried over to /signin (nor kept by the tab), and a refusal there
+    // does not send the person back to /signup: no loop between the two refusals
+    await page.locator('#step-result').getByRole('link', { name: 'Sign in instead' }).click();
+    await page.waitForURL(`${base}/signin`);
+    assert.equal(await page.getByLabel('E-mail, phone number or username').inputValue(), '',
+      'the refused identifier is filled in on /signin');
+    assert.ok(!(await page.evaluate(() => JSON.stringify(sessionStorage))).includes(ANA_AGAIN),
+      'the tab keeps the refused identifier');
+    const signin = await signIn(page, base, ANA_AGAIN, null, { navigate: false });
+    assert.equal(signin.outcome, 'other_method', `outcome: ${signin.text}`);
+    assert.equal(signin.title, SIGNIN_OTHER_METHOD);
+    assert.ok(!(await page.locator('#result-signup').isVisible()), '/signin sends the person back to /signup');
+    assert.equal(await page.locator('#step-result a[href^="/signup"]:visible').count(), 0);
+    await screenshot(page, 'signin-after-refused-signup');
+    await page.goto(`${base}/signup`);
+    assert.equal(await page.getByLabel('E-mail, phone number or username').inputValue(), '',
+      'the refused identifier is filled in on /signup');
     await closePage(page);
   });
 
@@ -508,6 +610,9 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
   test('5. the console shows the scores, lists the user and erases them; a sign-in afterwards fails', async () => {
     const page = await openPage(anaBrowser);
     await page.goto(`${base}/admin`);
+    // the complete command, with the data directory: the one this suite made its admin key with
+    assert.equal((await page.locator('#key-command').innerText()).trim(), consoleKeyCommand('DIR').text);
+    assert.match(await page.locator('#key-section').innerText(), /--store URI/);
     await page.getByLabel('Admin API key').fill(adminKey);
     await page.getByRole('button', { name: 'Open the console' }).click();
     const demoRow = page.locator(`#collections-table tr[data-collection="${DEMO}"]`);
@@ -521,22 +626,32 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     assert.equal(await page.evaluate(() => localStorage.length), 0);
     assert.deepEqual((await page.context().cookies()).filter((c) => c.value.includes(adminKey)), []);
 
-    // the audit keeps every score the public pages do not show
-    const scores = async (action, decision) => {
-      const rows = page.locator(`#audit-table tbody tr[data-action="${action}"][data-decision="${decision}"]`);
-      return rows.evaluateAll((trs) => trs.map((tr) => tr.cells[5].innerText));
-    };
+    // the audit keeps every score the public pages do not show, one readable column each (no JSON)
+    const scores = async (action, decision) => page
+      .locator(`#audit-table tbody tr[data-action="${action}"][data-decision="${decision}"]`)
+      .evaluateAll((trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td[data-score]')]
+        .map((td) => [td.dataset.score, td.innerText.trim()]))));
+    const score = /^\d+\.\d$/;
+    const headings = await page.locator('#audit-table thead th').allInnerTexts();
+    for (const name of ['Document', 'Same face', 'Match', 'Liveness', 'Reasons']) {
+      assert.ok(headings.includes(name), `no "${name}" column in the audit: ${headings}`);
+    }
     const registered = await scores('register', 'accepted');
-    assert.ok(registered.some((t) => /documentConfidence: \d+\.\d/.test(t) && /existingSearchConfidence: \d+\.\d/.test(t)),
-      `register scores in the audit: ${registered}`);
+    assert.ok(registered.some((t) => score.test(t.documentConfidence) && score.test(t.existingSearchConfidence)),
+      `register scores in the audit: ${JSON.stringify(registered)}`);
     const duplicates = await scores('register', 'existing_user');
-    assert.ok(duplicates.some((t) => /existingSearchConfidence: (\d+\.\d)/.test(t)
-      && Number(t.match(/existingSearchConfidence: (\d+\.\d)/)[1]) > 80), `duplicate scores in the audit: ${duplicates}`);
+    assert.ok(duplicates.some((t) => score.test(t.existingSearchConfidence) && Number(t.existingSearchConfidence) > 80),
+      `duplicate scores in the audit: ${JSON.stringify(duplicates)}`);
     const verified = await scores('verify', 'accepted');
-    assert.ok(verified.some((t) => /\bconfidence: \d+\.\d/.test(t) && /liveness: \d+\.\d/.test(t)),
-      `verify scores in the audit: ${verified}`);
-    assert.ok((await page.locator('#audit-table').innerText()).includes('UNKNOWN_EXTERNAL_ID'),
-      'the audit shows the reasons the pages keep to themselves');
+    assert.ok(verified.some((t) => score.test(t.confidence) && score.test(t.liveness)),
+      `verify scores in the audit: ${JSON.stringify(verified)}`);
+    const auditText = await page.locator('#audit-table').innerText();
+    assert.ok(!/[{}]|":/.test(auditText), `JSON in the audit table: ${auditText}`);
+    // the reasons the pages keep to themselves, in plain words with the code beside
+    const unknown = page.locator('#audit-table li[data-reason="UNKNOWN_EXTERNAL_ID"]').first();
+    assert.match(await unknown.innerText(), /^Identifier not registered\s+UNKNOWN_EXTERNAL_ID$/);
+    const duplicateReason = page.locator('#audit-table li[data-reason="DUPLICATE_FACE"]').first();
+    assert.match(await duplicateReason.innerText(), /already registered.*DUPLICATE_FACE/);
 
     // users by prefix, then the user's faces
     await page.locator('#users-collection').selectOption(DEMO);
@@ -545,8 +660,15 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     const userRow = page.locator('#users-table tbody tr').filter({ hasText: ANA });
     await userRow.waitFor();
     assert.equal(await page.locator('#users-table tbody tr').count(), 1, 'the prefix should match one user');
-    await page.getByRole('button', { name: `Faces of ${ANA}` }).click();
+    // clicking the user opens its faces: its identifier (a button), or anywhere else on its row
+    await userRow.getByRole('button', { name: ANA, exact: true }).click();
     await page.locator('#faces-table tbody tr').first().waitFor();
+    assert.equal(await page.locator('#user-name').innerText(), ANA);
+    await page.getByRole('button', { name: 'Close' }).click();
+    assert.ok(await page.locator('#user-detail').isHidden());
+    await userRow.locator('td').nth(1).click();
+    await page.locator('#faces-table tbody tr').first().waitFor();
+    assert.equal(await page.locator('#user-name').innerText(), ANA);
     const facesText = await page.locator('#faces-table').innerText();
     assert.match(facesText, /from the left/);
     assert.match(facesText, /\d+\.\d/, 'no face confidence in the console');
@@ -555,15 +677,28 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     // the audit log filtered: her verifies, with their scores
     await page.locator('#audit-external-id').fill(ANA);
     await page.locator('#audit-action').selectOption('verify');
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('#audit-form').getByRole('button', { name: 'Show' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody tr')]
       .every((tr) => tr.dataset.action === 'verify'));
     const decisions = await page.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.decision));
     assert.ok(decisions.includes('accepted') && decisions.includes('rejected'), `verify decisions: ${decisions}`);
     const rejected = await scores('verify', 'rejected');
-    assert.ok(rejected.length > 0 && rejected.every((t) => /\bconfidence: \d+\.\d/.test(t)),
-      `scores of the refused sign-ins: ${rejected}`);
+    assert.ok(rejected.length > 0 && rejected.every((t) => score.test(t.confidence)),
+      `scores of the refused sign-ins: ${JSON.stringify(rejected)}`);
     await screenshot(page, 'admin-audit-filtered');
+
+    // the console fits a laptop's 1280 px without scrolling sideways, its tables included; on a phone the
+    // page still does not, the tables scroll inside their frames
+    const tablesOverflow = () => page.locator('.table-wrap').evaluateAll((wraps) => wraps
+      .filter((w) => w.offsetParent !== null).map((w) => ({ id: w.querySelector('table')?.id, over: w.scrollWidth - w.clientWidth })));
+    assert.ok(await sideways(page) <= 0, `the console scrolls sideways at 1280 px by ${await sideways(page)}px: ${await stickingOut(page)}`);
+    for (const t of await tablesOverflow()) assert.ok(t.over <= 1, `${t.id} is wider than the page at 1280 px by ${t.over}px`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await sideways(page) <= 0, `the console scrolls sideways on a phone by ${await sideways(page)}px: ${await stickingOut(page)}`);
+    const onPhone = await tablesOverflow();
+    assert.ok(onPhone.find((t) => t.id === 'audit-table')?.over > 0, `the audit does not scroll in its frame: ${JSON.stringify(onPhone)}`);
+    await screenshot(page, 'phone-admin-audit');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // erase, through the confirm step
     await page.getByRole('button', { name: 'Erase this user…' }).click();
@@ -607,7 +742,14 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     await page.keyboard.type(ANA_AGAIN);
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'document-heading');
-    assert.equal(await page.getByLabel('Or take one with your camera').getAttribute('capture'), 'environment');
+    // one file input for the document: on a phone it offers the camera and the photo library both (with
+    // `capture` it would skip the library; a second input would look the same)
+    const inputs = page.locator('#step-document input[type="file"]');
+    assert.equal(await inputs.count(), 1, 'file inputs on the phone sign-up');
+    assert.ok(await inputs.first().isVisible());
+    assert.equal(await inputs.first().getAttribute('capture'), null);
+    assert.equal(await page.locator('#step-document input[type="file"]:visible').count(), 1);
+    await screenshot(page, 'phone-signup-document');
 
     await page.goto(`${base}/signin`);
     await page.getByLabel('E-mail, phone number or username').fill(ANA_AGAIN);
@@ -619,6 +761,261 @@ describe('facegate in a browser', { skip: missing.length ? `missing ${missing.jo
     // the tab keeps its demo session across the pages: /signup twice and /signin made one
     assert.equal(sessionsCreated, 1, 'demo sessions created by one tab');
     await closePage(page);
+  });
+
+  test('a file that is no photo, or too large, gets a clear message and no preview, and nothing is sent', async () => {
+    const page = await openPage(anaBrowser);
+    const registers = [];
+    page.on('request', (r) => { if (r.url().endsWith('/v1/register')) registers.push(r.url()); });
+    await page.goto(`${base}/signup`);
+    await page.getByLabel('E-mail, phone number or username').fill(NOT_A_DOCUMENT);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const input = page.getByLabel('Choose a photo of your document');
+    const error = page.locator('#document-error');
+    const preview = page.locator('#document-preview');
+    const noise = crypto.randomBytes(12 * 1024 * 1024);
+    noise[0] = 0; // no image starts so
+    // a real PNG of 30000 x 30000 pixels (900 megapixels, 1-bit black): valid, but no browser decodes it
+    const hugePng = path.join(work, 'huge-30000x30000.png');
+    fs.writeFileSync(hugePng, pngOfBlackPixels(30000, 30000));
+    const cases = [
+      [{ name: 'passport.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a picture at all\n'.repeat(40)) },
+        /^This file is not a photo\. Choose a photo/, 'text-as-jpeg'],
+      [{ name: 'scan.jpg', mimeType: 'image/jpeg', buffer: noise }, /not a photo, and it is too large to send/, 'unreadable-12mb'],
+      [hugePng, /too large in pixels/, 'too-many-pixels'],
+      [{ name: 'passport.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%\xe2\xe3\n1 0 obj\n') },
+        /^This file is not a photo\./, 'pdf'],
+    ];
+    for (const [file, message, name] of cases) {
+      await input.setInputFiles(file);
+      await error.filter({ hasText: message }).waitFor();
+      assert.doesNotMatch(await error.innerText(), /Something went wrong/);
+      assert.ok(await preview.isHidden(), `${name}: a preview is shown`);
+      assert.equal(await preview.getAttribute('src'), null, `${name}: the preview has a picture`);
+      await screenshot(page, `signup-file-${name}`);
+      await page.getByRole('button', { name: 'Check my document' }).click();
+      assert.match(await error.innerText(), message, `${name}: the message is gone after "Check my document"`);
+    }
+    assert.deepEqual(registers, [], 'something was sent');
+    // then a photo: its preview, decoded, and no message
+    await input.setInputFiles(documents.first.file);
+    await preview.waitFor({ state: 'visible' });
+    assert.ok(await preview.evaluate((img) => img.complete && img.naturalWidth > 0), 'a broken preview');
+    assert.ok(await error.isHidden());
+    await closePage(page);
+  });
+
+  test('a photo too large in pixels is made smaller in the browser and sent', async () => {
+    // a genuine document photo of 12000 x 9000 pixels (108 megapixels: more than the server decodes)
+    const document = makeDocument(faces.other_camera, work, 13, { surname: 'GROSS', 'given-names': 'BEA',
+      nationality: 'UTO', 'issuing-state': 'UTO', birth: '880101', expiry: '331130', sex: 'F', number: 'Z55501234' });
+    const big = path.join(work, 'document-12000x9000.jpg');
+    ffmpeg(['-i', document.file, '-vf', 'scale=12000:9000:flags=bicubic', '-q:v', '3', big]);
+    assert.deepEqual(jpegSize(fs.readFileSync(big)), { width: 12000, height: 9000 });
+    const page = await openPage(otherBrowser);
+    const upload = page.waitForRequest((r) => r.url().endsWith('/v1/register') && r.method() === 'POST',
+      { timeout: RESULT_TIMEOUT });
+    // what is sent is what the preview shows (the page's own copy of the prepared photo)
+    let size = null;
+    const chosen = signUp(page, base, LARGE_PHOTO, big, 'signup-large-photo-chosen');
+    await page.locator('#document-preview').waitFor({ state: 'visible' });
+    size = await page.locator('#document-preview').evaluate((img) => ({ width: img.naturalWidth, height: img.naturalHeight }));
+    const result = await chosen;
+    await screenshot(page, 'signup-large-photo-accepted');
+    assert.ok(Math.max(size.width, size.height) <= 4096 && size.width >= 4000, `sent ${size.width} x ${size.height}`);
+    assert.ok(Math.abs(size.width / size.height - 4 / 3) < 0.01, `the picture's proportions changed: ${size.width} x ${size.height}`);
+    await upload;
+    // the server decodes nothing over 100 megapixels: the sign-up went through because the picture was made smaller
+    assert.equal(result.outcome, 'accepted', `outcome: ${result.text}`);
+    await closePage(page);
+  });
+
+  // an application's backend calling /v1 with the suite's admin key
+  async function api(method, route, body) {
+    const response = await fetch(`${base}${route}`, { method, headers: { Authorization: `Bearer ${adminKey}`,
+      ...(body ? { 'Content-Type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const json = await response.json();
+    assert.ok(response.ok, `${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  async function openConsole(browser) {
+    const page = await openPage(browser);
+    await page.goto(`${base}/admin`);
+    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.locator('#collections-table tbody tr').first().waitFor();
+    return page;
+  }
+
+  // an external ID written to be HTML: the console must show it as text
+  const HOSTILE = '<img src=x onerror="window.__injected=1">@example.com';
+
+  test('the console lists the verification sessions, with status, action and collection filters', async () => {
+    // sessions made by an application's backend: one register, one verify canceled at once
+    const hostile = HOSTILE;
+    const registerSession = await api('POST', '/v1/sessions', { action: 'register', collectionId: DEMO, externalId: hostile });
+    const verifySession = await api('POST', '/v1/sessions', { action: 'verify', collectionId: DEMO, externalId: ANA_AGAIN });
+    await api('POST', `/v1/sessions/${verifySession.sessionId}/cancel`);
+
+    const page = await openConsole(anaBrowser);
+    const sessionRows = page.locator('#sessions-table tbody tr');
+    await page.locator(`#sessions-table tr[data-session-id="${registerSession.sessionId}"]`).waitFor();
+    const registerRow = page.locator(`#sessions-table tr[data-session-id="${registerSession.sessionId}"]`);
+    const cells = await registerRow.locator('td').allInnerTexts();
+    assert.ok(cells.includes(hostile), `the external ID is not shown as written: ${cells}`);
+    assert.equal(await registerRow.locator('[data-status]').getAttribute('data-status'), 'created');
+    assert.match(await registerRow.innerText(), /0 of \d+/);
+    assert.equal(await page.locator('#sessions-table img').count(), 0, 'HTML from the server made it into the page');
+    assert.equal(await page.evaluate(() => window.__injected), undefined);
+    assert.ok((await page.locator(`#sessions-table tr[data-session-id="${verifySession.sessionId}"]`).innerText()).includes('canceled'));
+    await screenshot(page, 'admin-sessions');
+    // filters: status, action, collection
+    const shown = () => sessionRows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.sessionId, tr.dataset.status, tr.dataset.action]));
+    await page.locator('#sessions-status').selectOption('canceled');
+    await page.locator('#sessions-form').getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#sessions-table tbody tr')].every((tr) => tr.dataset.status === 'canceled'));
+    const canceled = await shown();
+    assert.ok(canceled.some(([id]) => id === verifySession.sessionId) && canceled.every(([, st]) => st === 'canceled'), JSON.stringify(canceled));
+    await page.locator('#sessions-status').selectOption('');
+    await page.locator('#sessions-action').selectOption('register');
+    await page.locator('#sessions-collection').selectOption(DEMO);
+    await page.locator('#sessions-form').getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#sessions-table tbody tr')].every((tr) => tr.dataset.action === 'register'));
+    const registers = await shown();
+    assert.ok(registers.some(([id]) => id === registerSession.sessionId) && !registers.some(([id]) => id === verifySession.sessionId),
+      JSON.stringify(registers));
+    // another collection: none of these
+    await page.locator('#sessions-collection').selectOption('');
+    await page.locator('#sessions-action').selectOption('verify');
+    await page.locator('#sessions-form').getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#sessions-table tbody tr')].every((tr) => tr.dataset.action === 'verify'));
+    assert.ok((await shown()).some(([id]) => id === verifySession.sessionId));
+    await closePage(page);
+  });
+
+  test('the console adds a webhook, shows its deliveries (status, attempts, last HTTP status) and replays one', async () => {
+    // a receiver for the webhook: answers the first POST with 500, the others with 200
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.statusCode = received.length === 1 ? 500 : 200;
+        res.end(received.length === 1 ? 'not now' : 'ok');
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${receiver.address().port}/facegate-hook`;
+    try {
+      const registerSession = await api('POST', '/v1/sessions', { action: 'register', collectionId: DEMO, externalId: HOSTILE });
+      const page = await openConsole(anaBrowser);
+      // a webhook added in the console; its secret is shown once
+      await page.locator('#webhook-add summary').click();
+      await page.getByLabel('URL', { exact: true }).fill(hookUrl);
+      await page.locator('#webhook-collection').selectOption(DEMO);
+      await page.getByLabel('Description (optional)').fill('<b>tests</b>');
+      await page.locator('#webhook-form').getByRole('button', { name: 'Add' }).click();
+      await page.locator('#webhook-secret').waitFor({ state: 'visible' });
+      const secret = (await page.locator('#webhook-secret-value').innerText()).trim();
+      assert.match(secret, /^whsec_/);
+      const webhookRow = page.locator('#webhooks-table tbody tr').filter({ hasText: hookUrl });
+      await webhookRow.waitFor();
+      assert.ok((await webhookRow.innerText()).includes('<b>tests</b>'), 'the description is not shown as written');
+      assert.equal(await page.locator('#webhooks-table b').count(), 0);
+
+      // the register session completes (a capture with the client secret, as the hosted page sends it): one
+      // event, whose first POST gets a 500
+      const form = new FormData();
+      form.set('document', new Blob([fs.readFileSync(documents.first.file)], { type: 'image/jpeg' }), 'document.jpg');
+      const capture = await fetch(`${base}/v1/sessions/${registerSession.sessionId}/capture`, {
+        method: 'POST', headers: { Authorization: `Bearer ${registerSession.clientSecret}` }, body: form });
+      assert.equal(capture.status, 200, await capture.text());
+      // the deliveries as the console shows them, after "Show"
+      const deliveryRow = page.locator('#deliveries-table tbody tr').first();
+      const showDeliveries = async (until) => {
+        for (;;) {
+          await page.locator('#deliveries-form').getByRole('button', { name: 'Show' }).click();
+          await page.locator('#deliveries-result > *').first().waitFor();
+          if (await until()) return;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      };
+      const webhookId = await webhookRow.getAttribute('data-webhook-id');
+      assert.match(webhookId, /^fgw_/);
+      await page.locator('#deliveries-webhook').selectOption(webhookId);
+      assert.equal((await page.locator('#deliveries-webhook option:checked').innerText()).trim(), `<b>tests</b> (${hookUrl})`);
+      await showDeliveries(async () => received.length >= 1 && (await deliveryRow.count()) === 1
+        && (await deliveryRow.locator('[data-field="lastStatusCode"]').innerText()) === '500');
+      const failedOnce = await deliveryRow.innerText();
+      assert.match(failedOnce, /session\.completed|session/, failedOnce);
+      assert.equal(await deliveryRow.locator('[data-field="attempts"]').innerText(), '1');
+      assert.ok(failedOnce.includes(registerSession.sessionId), failedOnce);
+      assert.ok(['pending', 'failed'].includes(await deliveryRow.getAttribute('data-status')));
+      await screenshot(page, 'admin-webhook-delivery-failed');
+      // replay: sent again at once, and this time delivered
+      await deliveryRow.getByRole('button', { name: /^Replay/ }).click();
+      await page.locator('#console-status.success').waitFor();
+      await showDeliveries(async () => (await deliveryRow.getAttribute('data-status')) === 'delivered');
+      assert.equal(await deliveryRow.locator('[data-field="lastStatusCode"]').innerText(), '200');
+      assert.equal(await deliveryRow.locator('[data-field="attempts"]').innerText(), '2');
+      assert.equal(received.length, 2);
+      await screenshot(page, 'admin-webhook-delivered');
+      // the POST is signed with the secret the console showed (t=..,v1=HMAC-SHA256(secret, t + "." + body))
+      const last = received[1];
+      const signature = Object.fromEntries(String(last.headers['facegate-signature']).split(',').map((kv) => kv.split('=')));
+      const expected = crypto.createHmac('sha256', secret).update(`${signature.t}.${last.body}`).digest('hex');
+      assert.equal(signature.v1, expected, 'the delivery is not signed with the secret shown');
+      assert.equal(JSON.parse(last.body).data?.sessionId ?? JSON.parse(last.body).sessionId, registerSession.sessionId);
+
+      // delete, through the confirm step
+      await webhookRow.getByRole('button', { name: /^Delete the webhook/ }).click();
+      await page.getByRole('dialog', { name: 'Delete this webhook?' }).getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.locator('#console-status.success').filter({ hasText: 'Deleted the webhook' }).waitFor();
+      assert.equal(await page.locator('#webhooks-table tbody tr').filter({ hasText: hookUrl }).count(), 0);
+      await closePage(page);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  test('without a camera, the message is not drawn over the oval, and a selfie file is checked first', async () => {
+    const noCamera = await launch(false);
+    try {
+      const page = await openPage(noCamera);
+      await page.goto(`${base}/signin`);
+      await page.getByLabel('E-mail, phone number or username').fill(NOBODY);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('#camera-fallback').waitFor({ state: 'visible' });
+      const message = page.locator('#camera-message');
+      assert.match(await message.innerText(), /No camera was found/);
+      const box = async (locator) => ((await locator.isVisible()) ? locator.boundingBox() : null);
+      const overlap = (a, b) => Boolean(a && b && a.x < b.x + b.width && b.x < a.x + a.width
+        && a.y < b.y + b.height && b.y < a.y + a.height);
+      const messageBox = await box(message);
+      assert.ok(messageBox && messageBox.width > 0 && messageBox.height > 0, 'the message is not shown');
+      for (const other of ['.oval-guide', '#camera-hint', '#camera-fallback', '#capture']) {
+        assert.ok(!overlap(messageBox, await box(page.locator(other))), `the message is drawn over ${other}`);
+      }
+      assert.ok(await page.locator('#capture').isHidden(), 'a "Take photo" button without a camera');
+      await screenshot(page, 'signin-no-camera');
+      // a selfie file that is no photo: a message, no broken picture, nothing sent
+      const verifies = [];
+      page.on('request', (r) => { if (r.url().endsWith('/v1/verify')) verifies.push(r.url()); });
+      await page.getByLabel('Take a selfie').setInputFiles({ name: 'me.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('hello') });
+      await page.locator('#photo-error').filter({ hasText: /This file is not a photo\. Choose a photo \(JPEG or PNG\) of your face/ }).waitFor();
+      assert.ok(await page.locator('#snapshot').isHidden());
+      assert.deepEqual(verifies, []);
+      // a real selfie file is sent, shown in the frame, and answered
+      await page.getByLabel('Take a selfie').setInputFiles(faces.other_camera);
+      const result = await resultOf(page);
+      assert.equal(verifies.length, 1);
+      assert.equal(result.outcome, 'other_method', `outcome: ${result.text}`);
+      await closePage(page);
+    } finally {
+      await noCamera.close();
+    }
   });
 });
 

@@ -194,3 +194,12 @@ export function sessionCapture(session, form, options = {}) {
     ...options, headers: { Authorization: `Bearer ${session.secret}` }, body: form,
   });
 }
+
+// ---- admin console: writes (webhooks, replays) ----
+
+// POST a JSON body (or none) with the console's admin key
+export function adminPost(path, body = null) {
+  const headers = { ...adminHeaders() };
+  if (body !== null) headers['Content-Type'] = 'application/json';
+  return request('POST', path, { headers, body: body === null ? null : JSON.stringify(body) });
+}

@@ -220,3 +220,44 @@ export function publicOutcome(result) {
   }
   return { outcome, advice: outcome === 'retry' ? advice : [] };
 }
+
+// ---- the console (/admin): every reason of the audit log in plain words, the code shown beside ----
+// Unlike the public pages, the console (admin key) sees the reasons about identities too.
+const CONSOLE = {
+  NO_FACE: 'No face found',
+  MULTIPLE_FACES: 'More than one face',
+  FACE_TOO_SMALL: 'Face too small',
+  SMALL_BOUNDING_BOX: 'Face too small',
+  LOW_QUALITY: 'Picture quality too low',
+  TOO_DARK: 'Too dark',
+  LOW_BRIGHTNESS: 'Too dark',
+  TOO_BRIGHT: 'Too bright or glare',
+  BLURRY: 'Blurred',
+  LOW_SHARPNESS: 'Blurred',
+  EXTREME_POSE: 'Head turned away',
+  EYES_CLOSED: 'Eyes closed',
+  NOT_LIVE: 'Not a live person (photo or screen?)',
+  NO_DOCUMENT: 'No ID document found',
+  LOW_DOCUMENT_CONFIDENCE: 'Not recognised as an ID document',
+  DOCUMENT_SIDE_WITHOUT_PORTRAIT: 'Document side without the portrait',
+  MRZ_UNREADABLE: 'Machine-readable zone not read',
+  MRZ_CHECK_FAILED: 'Machine-readable zone check digits wrong',
+  DOCUMENT_EXPIRED: 'Document expired',
+  DUPLICATE_FACE: 'Face already registered under another identifier',
+  EXTERNAL_ID_EXISTS: 'Identifier already registered',
+  EXTERNAL_ID_OTHER_FACE: 'Not the face registered under this identifier',
+  UNKNOWN_EXTERNAL_ID: 'Identifier not registered',
+  LOW_CONFIDENCE: 'Face does not match closely enough',
+  BETTER_MATCH_OTHER_USER: 'Face matches another identifier better',
+  RATE_LIMITED: 'Too many attempts (rate limit)',
+  EXCEEDS_MAX_FACES: 'Too many faces for this identifier',
+  FACE_NOT_LARGEST: 'Not the largest face in the picture',
+};
+
+export const KNOWN_CONSOLE_REASONS = Object.keys(CONSOLE);
+
+// {code, text}: the words of a reason for the console; a code it does not know is shown as it is
+export function consoleReason(code) {
+  const key = String(code);
+  return { code: key, text: Object.hasOwn(CONSOLE, key) ? CONSOLE[key] : key };
+}

@@ -6,7 +6,8 @@ import { ApiError, demoPost, demoSession, describeError, sessionCapture } from '
 import { enterSessionMode, renderSessionEnd, sessionAfterError } from './hosted.js';
 import { publicOutcome, selfieAdvice } from './reasons.js';
 import {
-  Progress, banner, checkField, clear, fitImage, identifierError, lastIdentifier, reasonList, showStep,
+  Progress, banner, checkField, clear, identifierError, lastIdentifier, photoErrorText, preparePhoto, reasonList,
+  showStep, signupRefused,
 } from './ui.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -14,6 +15,7 @@ const $ = (selector) => document.querySelector(selector);
 const steps = $('.steps');
 const sections = [$('#step-identifier'), $('#step-photo'), $('#step-result')];
 const identifierInput = $('#identifier');
+const cameraBox = $('#camera');
 const video = $('#camera-preview');
 const snapshot = $('#snapshot');
 const cameraMessage = $('#camera-message');
@@ -43,7 +45,6 @@ $('#identifier-form').addEventListener('submit', (event) => {
   const value = identifierInput.value.trim();
   if (!checkField(identifierInput, $('#identifier-error'), identifierError(value))) return;
   identifier = value;
-  lastIdentifier.set(value);
   document.querySelectorAll('[data-identifier]').forEach((e) => { e.textContent = value; });
   showStep(steps, sections, 1);
   startCamera();
@@ -94,6 +95,9 @@ async function startCamera({ keepError = false } = {}) {
   }
   if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
   if (!stream) return; // stopped meanwhile
+  cameraBox.classList.remove('unavailable');
+  fallback.hidden = true;
+  captureButton.hidden = false;
   setCameraMessage('');
   captureButton.disabled = false;
   captureButton.dataset.ready = 'true';
@@ -121,7 +125,9 @@ function cameraErrorText(error) {
   }
 }
 
+// no live camera: the camera area gives way to the message (no oval drawn under it) and the file input
 function useFallback(message) {
+  cameraBox.classList.add('unavailable');
   setCameraMessage(message);
   fallback.hidden = false;
   captureButton.hidden = true;
@@ -140,6 +146,7 @@ function showSnapshot(blob, { mirrored = true } = {}) {
   snapshot.classList.toggle('mirrored', mirrored);
   snapshot.hidden = !blob;
   video.hidden = Boolean(blob);
+  cameraBox.classList.toggle('has-snapshot', Boolean(blob));
 }
 
 // one frame of the preview as it comes from the camera (not mirrored), as a JPEG
@@ -164,7 +171,17 @@ captureButton.addEventListener('click', async () => {
 selfieInput.addEventListener('change', async () => {
   const file = selfieInput.files && selfieInput.files[0];
   if (!file || busy) return;
-  const photo = await fitImage(file);
+  hideError();
+  let photo;
+  try {
+    // decoded here first: a file that is no photo gets a message, one too large is made smaller
+    photo = (await preparePhoto(file)).file;
+  } catch (error) {
+    showSnapshot(null);
+    showError(photoErrorText(error, 'of your face'));
+    selfieInput.value = '';
+    return;
+  }
   showSnapshot(photo, { mirrored: false });
   setCameraMessage('');
   await verify(photo);
@@ -242,6 +259,11 @@ function renderResult(r) {
   const { outcome, advice } = publicOutcome(r);
   container.dataset.decision = outcome === 'accepted' ? 'accepted' : 'rejected';
   container.dataset.outcome = outcome;
+  if (!session) {
+    // only an accepted identifier is offered again; a refused one is forgotten
+    if (outcome === 'accepted') lastIdentifier.set(identifier);
+    else if (outcome === 'other_method') lastIdentifier.clear();
+  }
 
   if (outcome === 'accepted') {
     container.append(banner('ok', 'Welcome back', session ? 'It is you: you are signed in.'
@@ -252,10 +274,13 @@ function renderResult(r) {
   } else {
     // one wording whatever the cause: it must not tell anyone whether this identifier is registered, or
     // whose face this is
-    container.append(banner('bad', 'We could not sign you in this way',
-      'Please use another way to sign in. If you have not signed up yet, sign up first.'));
+    // (after a sign-up refused in this tab, no suggestion to sign up: it would send the person round)
+    container.append(banner('bad', 'We could not sign you in this way', !session && signupRefused.get()
+      ? 'Please use another way to sign in.'
+      : 'Please use another way to sign in. If you have not signed up yet, sign up first.'));
   }
-  $('#result-signup').hidden = outcome !== 'other_method' || Boolean(session);
+  // after a sign-up refused in this tab, no way back to it: the two refusals would send the person round
+  $('#result-signup').hidden = outcome !== 'other_method' || Boolean(session) || signupRefused.get();
   const retry = $('#result-retry');
   retry.textContent = outcome === 'accepted' ? 'Sign in again' : 'Try again';
   retry.classList.toggle('secondary', outcome !== 'retry');

@@ -6,7 +6,8 @@ import { ApiError, demoPost, demoSession, describeError, sessionCapture } from '
 import { enterSessionMode, renderSessionEnd, sessionAfterError } from './hosted.js';
 import { documentAdvice, publicOutcome } from './reasons.js';
 import {
-  Progress, banner, checkField, clear, fitImage, h, identifierError, lastIdentifier, reasonList, showStep,
+  Progress, banner, checkField, clear, identifierError, lastIdentifier, photoErrorText, preparePhoto, reasonList,
+  showStep, signupRefused,
 } from './ui.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -14,7 +15,8 @@ const $ = (selector) => document.querySelector(selector);
 const steps = $('.steps');
 const sections = [$('#step-identifier'), $('#step-document'), $('#step-result')];
 const identifierInput = $('#identifier');
-const fileInputs = [$('#document-file'), $('#document-camera')];
+const fileInput = $('#document-file');
+const preparing = $('#document-preparing');
 const preview = $('#document-preview');
 const fileName = $('#document-name');
 const errorBox = $('#document-error');
@@ -22,11 +24,10 @@ const progress = new Progress($('#register-progress'));
 const submitButton = $('#document-submit');
 
 let identifier = '';
-let documentFile = null;
+let documentFile = null; // the photo as it will be sent (decoded here, made smaller when needed)
+let preparation = null; // the photo being read, a promise of documentFile
+let choice = 0; // the latest choice: an older one still being read is dropped
 let previewUrl = null;
-
-// a phone offers its camera for the document; a desktop's file picker already covers everything
-if (window.matchMedia('(pointer: coarse)').matches) $('#camera-choice').hidden = false;
 
 // a verification session's hosted page (/s/{id}): the application chose the identifier
 const session = enterSessionMode();
@@ -43,50 +44,77 @@ $('#identifier-form').addEventListener('submit', (event) => {
   const value = identifierInput.value.trim();
   if (!checkField(identifierInput, $('#identifier-error'), identifierError(value))) return;
   identifier = value;
-  lastIdentifier.set(value);
   document.querySelectorAll('[data-identifier]').forEach((e) => { e.textContent = value; });
   showStep(steps, sections, 1);
 });
 
 $('#document-back').addEventListener('click', () => showStep(steps, sections, 0));
 
-for (const input of fileInputs) {
-  input.addEventListener('change', () => {
-    const file = input.files && input.files[0];
-    if (!file) return;
-    // the other input's choice is replaced by this one
-    for (const other of fileInputs) if (other !== input) other.value = '';
-    chooseFile(file);
-  });
+// one file input: on a phone it offers the camera and the photo library both (a second input with
+// `capture` would look the same and only skip the library)
+fileInput.addEventListener('change', () => {
+  const file = fileInput.files && fileInput.files[0];
+  if (file) preparation = chooseFile(file);
+});
+
+// the photo is decoded here before anything is shown or sent: a file that is no photo (or one this
+// browser cannot decode) gets a message and no preview; one too large in bytes or pixels is made smaller
+async function chooseFile(file) {
+  const mine = ++choice;
+  hideError();
+  clearPreview();
+  preparing.hidden = false;
+  submitButton.disabled = true;
+  try {
+    const prepared = await preparePhoto(file);
+    if (mine !== choice) return null;
+    documentFile = prepared.file;
+    previewUrl = URL.createObjectURL(prepared.file);
+    preview.src = previewUrl;
+    preview.hidden = false;
+    preview.dataset.width = String(prepared.width);
+    preview.dataset.height = String(prepared.height);
+    fileName.textContent = prepared.resized ? `${file.name} (made smaller to send)` : file.name;
+    fileName.hidden = false;
+    return documentFile;
+  } catch (error) {
+    if (mine !== choice) return null;
+    showError(photoErrorText(error, 'of your document'));
+    fileInput.value = '';
+    return null;
+  } finally {
+    if (mine === choice) {
+      preparing.hidden = true;
+      submitButton.disabled = false;
+    }
+  }
 }
 
-function chooseFile(file) {
-  hideError();
-  if (file.type && !file.type.startsWith('image/')) {
-    showError('That file is not a picture. Choose a photo (JPEG or PNG) of your document.');
-    return;
-  }
-  documentFile = file;
+function clearPreview() {
+  documentFile = null;
   if (previewUrl) URL.revokeObjectURL(previewUrl);
-  previewUrl = URL.createObjectURL(file);
-  preview.src = previewUrl;
-  preview.hidden = false;
-  fileName.textContent = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
-  fileName.hidden = false;
+  previewUrl = null;
+  preview.hidden = true;
+  preview.removeAttribute('src');
+  delete preview.dataset.width;
+  delete preview.dataset.height;
+  fileName.hidden = true;
+  fileName.textContent = '';
 }
 
 $('#document-form').addEventListener('submit', async (event) => {
   event.preventDefault();
+  if (preparation) await preparation;
   if (!documentFile) {
-    showError('Choose a photo of your document first.');
-    fileInputs[0].focus();
+    if (errorBox.hidden) showError('Choose a photo of your document first.');
+    fileInput.focus();
     return;
   }
   hideError();
   setBusy(true);
-  progress.start('Preparing the photo…');
+  progress.start('Sending your document…');
   try {
-    const file = await fitImage(documentFile);
+    const file = documentFile;
     const form = new FormData();
     if (!session) form.set('externalId', identifier);
     form.set('document', file, file.name || 'document.jpg');
@@ -116,17 +144,16 @@ $('#document-form').addEventListener('submit', async (event) => {
 
 $('#result-retry').addEventListener('click', () => showStep(steps, sections, 1));
 $('#result-restart').addEventListener('click', () => {
-  documentFile = null;
-  preview.hidden = true;
-  fileName.hidden = true;
-  for (const input of fileInputs) input.value = '';
+  clearPreview();
+  fileInput.value = '';
+  identifierInput.value = lastIdentifier.get();
   showStep(steps, sections, 0);
 });
 
 function setBusy(busy) {
   submitButton.disabled = busy;
   $('#document-back').disabled = busy;
-  for (const input of fileInputs) input.disabled = busy;
+  fileInput.disabled = busy;
   sections[1].setAttribute('aria-busy', busy ? 'true' : 'false');
 }
 
@@ -147,6 +174,13 @@ function renderResult(r) {
   container.dataset.outcome = outcome;
   const signin = $('#result-signin');
   const retry = $('#result-retry');
+  if (!session) {
+    // only an accepted identifier is offered on /signin; a refused one is forgotten, and /signin will
+    // not send the person back here for another refusal
+    if (outcome === 'accepted') lastIdentifier.set(identifier);
+    else if (outcome === 'other_method') lastIdentifier.clear();
+    if (outcome !== 'retry') signupRefused.set(outcome === 'other_method');
+  }
 
   if (outcome === 'accepted') {
     container.append(banner('ok', 'You are signed up', session ? 'Your document was accepted.'
