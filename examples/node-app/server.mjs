@@ -161,6 +161,7 @@ function page(title, main) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Example app</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/style.css">
 <script type="module" src="/app.js"></script>
 </head>
@@ -308,6 +309,9 @@ dd { margin: 0; overflow-wrap: anywhere; }
 code { font-family: ui-monospace, monospace; }
 `;
 
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0f766e"/>'
+  + '<path d="M9 17l5 5 9-11" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
 function sameOrigin(req) {
   // a state-changing request from another site (no CORS here, but a form could still post) is refused
   const origin = req.headers.origin;
@@ -323,6 +327,8 @@ async function handle(req, res) {
   }
   if (req.method === 'GET' && url.pathname === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', appScript());
   if (req.method === 'GET' && url.pathname === '/style.css') return send(res, 200, 'text/css; charset=utf-8', STYLE);
+  if (req.method === 'GET' && url.pathname === '/favicon.svg') return send(res, 200, 'image/svg+xml', ICON);
+  if (req.method === 'GET' && url.pathname === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
 
   // the SDK's way: a session for this browser, its client secret to the page
   if (req.method === 'POST' && url.pathname === '/api/sessions') {
