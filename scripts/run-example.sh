@@ -42,7 +42,7 @@ api_key="$("$facegate" keys create --kind api --scope flows --data "$data" |
 "$facegate" collection create example --data "$data" >/dev/null
 
 "$facegate" serve --data "$data" --listen "127.0.0.1:$facegate_port" --allowed-return-origin "$app_url" \
-  2>"$data/facegate.log" &
+  >"$data/facegate.log" 2>&1 &
 facegate_pid=$!
 echo "run-example: starting facegate on $facegate_url (the models take a few seconds to load; log: $data/facegate.log)"
 until grep -q 'facegate: listening on' "$data/facegate.log" 2>/dev/null; do
