@@ -334,7 +334,7 @@ const SCORE_COLUMNS = [
 ];
 const DETAIL_LABELS = {
   indexed: 'Indexed', format: 'Format', faceId: 'Face ID', externalIdMatched: 'Identifier matched',
-  deletedFaces: 'Faces deleted',
+  deletedFaces: 'Faces deleted', client: 'Client',
 };
 
 function renderAudit() {
@@ -351,9 +351,9 @@ function renderAudit() {
       h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Action'), h('th', { scope: 'col' }, 'Collection'),
       h('th', { scope: 'col' }, 'External ID'), h('th', { scope: 'col' }, 'Decision'),
       columns.map(([key, label, title]) => h('th', { scope: 'col', class: 'num', 'data-score': key, title }, label)),
-      h('th', { scope: 'col' }, 'Reasons'), h('th', { scope: 'col' }, 'Details'), h('th', { scope: 'col' }, 'Client'))),
+      h('th', { scope: 'col' }, 'Reasons'), h('th', { scope: 'col' }, 'Details'))),
     h('tbody', {}, auditRecords.map((r) => h('tr', { 'data-seq': r.seq, 'data-action': r.action, 'data-decision': r.decision ?? '' },
-      h('td', { class: 'nowrap' }, formatDate(r.time)),
+      h('td', { class: 'time' }, formatDate(r.time)),
       h('td', {}, r.action),
       h('td', { class: 'mono' }, r.collectionId ?? '–'),
       h('td', { class: 'mono' }, r.externalId ?? '–'),
@@ -363,8 +363,8 @@ function renderAudit() {
         return h('td', { class: 'num', 'data-score': key }, typeof v === 'number' ? fmt(v) : '–');
       }),
       h('td', {}, reasonsCell(r.reasons)),
-      h('td', {}, detailsCell(r.scores, known)),
-      h('td', { class: 'mono' }, r.client ?? '–')))))));
+      // the client (a key ID or an address) is one of the details: one column fewer to fit a laptop's width
+      h('td', {}, detailsCell({ ...(r.scores && typeof r.scores === 'object' ? r.scores : {}), client: r.client }, known))))))));
 }
 
 // the reasons in plain words, each with its code beside
