@@ -12,8 +12,9 @@ namespace facegate {
 namespace {
 
 constexpr std::size_t kClaimBatch = 8;
-// the deliveries of one claim are POSTed one after the other: the lease outlasts them all
-constexpr std::chrono::seconds kLeaseMargin{30};
+// the deliveries of one claim are POSTed one after the other: the lease outlasts them all, and the store's
+// writes around them
+constexpr std::chrono::milliseconds kLeaseMargin{5'000};
 
 std::string hex(const unsigned char* bytes, std::size_t n) {
     static constexpr char kDigits[] = "0123456789abcdef";
