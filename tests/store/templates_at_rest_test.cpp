@@ -475,7 +475,7 @@ TEST_F(TemplatesAtRest, ADatabaseFromBeforeSealingIsSealedOnOpen) {
         for (auto& [row, e] : before)
             raw.bind_exec("UPDATE face_embeddings SET embedding = ?1 WHERE row_id = ?2", encode_embedding(e), row);
         raw.exec("DROP INDEX face_embeddings_by_key_version; ALTER TABLE face_embeddings DROP COLUMN key_version; "
-                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; DROP TABLE sessions; PRAGMA user_version = 3; "
+                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; DROP TABLE webhook_deliveries; DROP TABLE sessions; PRAGMA user_version = 3; "
                  "PRAGMA wal_checkpoint(TRUNCATE)");
         for (auto& row : raw.rows("SELECT embedding FROM face_embeddings")) ASSERT_EQ(row[0].size(), 2048u);
     }
@@ -508,7 +508,7 @@ TEST(TemplatesAtRestNew, APlainDatabaseOpenedWithoutAKekGetsANewOne) {
     {
         RawDb raw(path, true);
         raw.exec("DROP INDEX face_embeddings_by_key_version; ALTER TABLE face_embeddings DROP COLUMN key_version; "
-                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; DROP TABLE sessions; PRAGMA user_version = 3");
+                 "DROP TABLE template_keys; DROP TABLE documents; DROP TABLE rate_events; DROP TABLE webhook_deliveries; DROP TABLE sessions; PRAGMA user_version = 3");
         NewImageFaces image = test::make_image(2, 3);
         int i = 0;
         for (auto& row : raw.rows("SELECT row_id FROM face_embeddings ORDER BY row_id"))
