@@ -52,7 +52,9 @@ Statement& Statement::bind(int index, double value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-    int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    // an empty view may have no data pointer, which SQLite would bind as NULL: empty text is still text
+    int rc = sqlite3_bind_text64(stmt_, index, value.data() ? value.data() : "", value.size(), SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
     if (rc != SQLITE_OK) throw_error(db_, rc, "bind");
     return *this;
 }
