@@ -4,7 +4,6 @@
 #include "common/error.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <cerrno>
 #include <cstring>
@@ -50,13 +49,6 @@ std::string utc_now_iso8601() {
     char buffer[32];
     std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buffer;
-}
-
-std::string random_bytes(size_t count) {
-    std::string bytes(count, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), int(count)) != 1)
-        throw Error(ErrorCode::INTERNAL, "the random number generator failed");
-    return bytes;
 }
 
 std::string random_base32(size_t count, bool lower_case) {

@@ -7,6 +7,7 @@
 // a key file is only ever replaced whole (temp file 0600, fsync, rename, fsync of the directory), with
 // writers serialised by flock on a lock file next to it, so the CLI can change it while a server reads it.
 
+#include "common/bytes.h" // random_bytes, used with the helpers below
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -26,9 +27,6 @@ KeyStatus parse_key_status(std::string_view name, std::string_view file_kind);
 
 // UTC, "2026-11-23T10:15:00Z"
 std::string utc_now_iso8601();
-
-// `count` bytes of OpenSSL's CSPRNG; throws Error(INTERNAL) when it fails
-std::string random_bytes(size_t count);
 
 // `count` characters of the base32 alphabet (A-Z 2-7, or a-z 2-7 when `lower_case`): 5 random bits each,
 // unbiased because 256 is a multiple of 32

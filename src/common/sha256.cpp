@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "common/sha256.h"
 
+#include "common/bytes.h"
 #include "common/error.h"
 
 #include <openssl/evp.h>
@@ -13,14 +14,7 @@ std::string sha256_hex(std::string_view bytes) {
     if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr)) {
         throw Error(ErrorCode::INTERNAL, "SHA-256 computation failed");
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
+    return hex_of(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 } // namespace facegate

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "service/verification_sessions.h"
 
+#include "common/bytes.h"
 #include "common/error.h"
 #include "common/sha256.h"
 #include "protocol/error_mapping.h"
 #include "service/external_id.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
@@ -21,23 +21,6 @@ constexpr std::string_view kSessionPrefix = "fgs_";
 constexpr std::string_view kSecretPrefix = "fgcs_";
 // fgcs_<the session id's 32 hex digits>_<32 random bytes in base64url>
 constexpr std::size_t kClientSecretSize = kSecretPrefix.size() + 32 + 1 + 43;
-
-std::string random_bytes(std::size_t n) {
-    std::string out(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(n)) != 1)
-        throw Error(ErrorCode::INTERNAL, "the random generator failed");
-    return out;
-}
-
-std::string hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 15]);
-    }
-    return out;
-}
 
 std::string base64url_of(std::string_view bytes) {
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -214,7 +197,7 @@ CreatedSession VerificationSessions::create(const NewSessionRequest& request) {
 
     CreatedSession out;
     SessionRecord& s = out.record;
-    const std::string id_hex = hex(random_bytes(16));
+    const std::string id_hex = hex_of(random_bytes(16));
     s.session_id = std::string(kSessionPrefix) + id_hex;
     // the secret names its session (as Stripe's do), so that a browser SDK needs nothing else
     out.client_secret = std::string(kSecretPrefix) + id_hex + "_" + base64url_of(random_bytes(32));
@@ -300,7 +283,7 @@ nlohmann::json VerificationSessions::describe(const std::string& session_id, con
     return out;
 }
 
-nlohmann::json VerificationSessions::owner_view(const SessionRecord& s) const {
+nlohmann::json VerificationSessions::summary(const SessionRecord& s) const {
     nlohmann::json out{{"sessionId", s.session_id},
                        {"action", s.action},
                        {"collectionId", s.collection_id},
@@ -309,12 +292,15 @@ nlohmann::json VerificationSessions::owner_view(const SessionRecord& s) const {
                        {"attempts", s.attempts},
                        {"maxAttempts", config_.attempts},
                        {"createdAt", iso_time(s.created_ms)},
-                       {"expiresAt", iso_time(s.expires_ms)},
-                       {"returnUrl", s.return_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.return_url)}};
-    if (s.status == SessionStatus::COMPLETED) {
-        out["completedAt"] = iso_time(s.updated_ms);
-        out["result"] = nlohmann::json::parse(s.result, nullptr, false);
-    }
+                       {"expiresAt", iso_time(s.expires_ms)}};
+    if (s.status == SessionStatus::COMPLETED) out["completedAt"] = iso_time(s.updated_ms);
+    return out;
+}
+
+nlohmann::json VerificationSessions::owner_view(const SessionRecord& s) const {
+    nlohmann::json out = summary(s);
+    out["returnUrl"] = s.return_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.return_url);
+    if (s.status == SessionStatus::COMPLETED) out["result"] = nlohmann::json::parse(s.result, nullptr, false);
     return out;
 }
 
@@ -352,18 +338,9 @@ nlohmann::json VerificationSessions::list(const SessionListRequest& request) {
     std::vector<SessionRecord> page = store_.list_sessions(query);
     nlohmann::json sessions = nlohmann::json::array();
     for (const SessionRecord& s : page) {
-        nlohmann::json item{{"sessionId", s.session_id},
-                            {"action", s.action},
-                            {"collectionId", s.collection_id},
-                            {"externalId", s.external_id},
-                            {"status", status_of(s)},
-                            {"attempts", s.attempts},
-                            {"maxAttempts", config_.attempts},
-                            {"owner", s.owner},
-                            {"createdAt", iso_time(s.created_ms)},
-                            {"expiresAt", iso_time(s.expires_ms)}};
+        nlohmann::json item = summary(s);
+        item["owner"] = s.owner;
         if (s.status == SessionStatus::COMPLETED) {
-            item["completedAt"] = iso_time(s.updated_ms);
             const nlohmann::json result = nlohmann::json::parse(s.result, nullptr, false);
             if (result.is_object() && result.contains("decision")) item["decision"] = result["decision"];
         }

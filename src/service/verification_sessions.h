@@ -118,6 +118,8 @@ class VerificationSessions {
     void send_events_to(Webhooks& webhooks, std::function<void()> on_event);
 
   private:
+    // what every view of a session shows: ids, status, attempts, times
+    nlohmann::json summary(const SessionRecord& session) const;
     // the owner's view of a session without the token: describe() and the webhooks' events
     nlohmann::json owner_view(const SessionRecord& session) const;
     // once completed: the public resultToken and the redirectUrl (when the session has an allowed returnUrl)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "service/webhook_dispatcher.h"
 
+#include "common/bytes.h"
 #include "common/error.h"
 
 #include <openssl/evp.h>
@@ -16,16 +17,6 @@ constexpr std::size_t kClaimBatch = 8;
 // writes around them
 constexpr std::chrono::milliseconds kLeaseMargin{5'000};
 
-std::string hex(const unsigned char* bytes, std::size_t n) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(kDigits[bytes[i] >> 4]);
-        out.push_back(kDigits[bytes[i] & 15]);
-    }
-    return out;
-}
-
 } // namespace
 
 std::string webhook_signature(const std::string& secret, std::int64_t unix_seconds, const std::string& body) {
@@ -36,7 +27,7 @@ std::string webhook_signature(const std::string& secret, std::int64_t unix_secon
     if (!HMAC(EVP_sha256(), secret.data(), int(secret.size()), reinterpret_cast<const unsigned char*>(signed_text.data()),
               signed_text.size(), mac, &length))
         throw Error(ErrorCode::INTERNAL, "HMAC failed");
-    return "t=" + t + ",v1=" + hex(mac, length);
+    return "t=" + t + ",v1=" + hex_of(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
 WebhookDispatcher::WebhookDispatcher(Store& store, Webhooks& webhooks, WebhookTransport& transport)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "service/webhooks.h"
 
+#include "common/bytes.h"
 #include "common/error.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,18 +16,8 @@ namespace {
 
 constexpr std::string_view kDocument = "webhooks";
 
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), int(bytes)) != 1)
-        throw Error(ErrorCode::INTERNAL, "the random generator failed");
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 15]);
-    }
-    return out;
-}
+// `bytes` random bytes as hex: the ids and secrets
+std::string random_hex(std::size_t bytes) { return hex_of(random_bytes(bytes)); }
 
 std::string lower(std::string_view text) {
     std::string out(text);
