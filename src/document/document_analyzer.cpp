@@ -150,7 +150,17 @@ std::vector<std::string> reasons_of(const DocumentAnalysis& a, const PortraitCho
 // nothing of the document's orientation)
 bool worth_turning(const DocumentAnalysis& a) {
     if (a.mrz && a.mrz->all_checks_valid) return false;
+    // a zone that is there but does not read may be upside down: its lines look the same either way
+    if (a.mrz_band_found) return true;
     return !(a.outline_found && a.portrait && a.evidence.portrait_placement >= 0.5f);
+}
+
+// the analysis of the picture turned is the better one: its MRZ reads where the other's does not, or
+// it is the more confident with the MRZ read as well as the other's
+bool better_turned(const DocumentAnalysis& turned, const DocumentAnalysis& as_came) {
+    auto reads = [](const DocumentAnalysis& a) { return a.mrz && a.mrz->all_checks_valid; };
+    if (reads(turned) != reads(as_came)) return reads(turned);
+    return turned.document_confidence > as_came.document_confidence;
 }
 
 cv::Point2f apply(const cv::Matx23d& m, cv::Point2f p) {
@@ -204,7 +214,7 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
             if (turn) {
                 const TurnedPicture turned = turn_picture(bgr, *turn);
                 DocumentAnalysis upright = run(turned.bgr, today, decode_scale, timings);
-                if (upright.document_confidence > result.document_confidence) {
+                if (better_turned(upright, result)) {
                     map_back(upright, turned, bgr.size());
                     upright.rotation_degrees = *turn;
                     result = std::move(upright);

@@ -28,6 +28,7 @@ constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs o
 constexpr float kMaxBandHeight = 800;
 constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
 constexpr int kLengths[] = {30, 36, 44}; // characters per line: TD1, TD2 / MRV-B, TD3 / MRV-A
+constexpr int kMaxCells = 44;
 constexpr float kPi = 3.14159265f;
 
 // ---- finding the zone -------------------------------------------------------------------------
@@ -50,13 +51,13 @@ struct Candidate {
 // buffers kept from call to call on a thread: fresh multi-megabyte buffers page-fault on every call,
 // which on some virtual machines costs more than the filtering done in them
 struct Scratch {
-    cv::Mat gray, half, work, blackhat, gradient16, gradient, closed, binary; // finding the zone
+    cv::Mat gray, half, work, blackhat, gradient16, gradient, closed, binary, upright; // finding the zone
     cv::Mat straight, smooth, strong, weak, labels;                             // straightening it
 
     // what a huge image left behind is not worth keeping
     void trim() {
         constexpr size_t kKeep = size_t(4) << 20;
-        for (cv::Mat* m : {&gray, &half, &work, &blackhat, &gradient16, &gradient, &closed, &binary, &straight,
+        for (cv::Mat* m : {&gray, &half, &work, &blackhat, &gradient16, &gradient, &closed, &binary, &upright, &straight,
                            &smooth, &strong, &weak, &labels})
             if (m->total() * m->elemSize() > kKeep) m->release();
     }
@@ -138,6 +139,47 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
     }
 }
 
+// long thin upright strokes (a page's or booklet's side edge, a table rule, up to kUprightSlant
+// degrees off vertical) cut out of the binary: a zone whose line ends at one would join it into a single
+// contour that is no line at all. a run of kUprightRun pixels along such a direction that is
+// narrower than kUprightWidth is such a stroke; a block of merged lines is as tall but far wider,
+// and stays.
+void cut_thin_uprights(cv::Mat& binary, cv::Mat& upright, cv::Mat& scratch) {
+    constexpr int kUprightRun = 25, kUprightWidth = 13, kEdgeLength = 80; // px at the working scale
+    constexpr float kUprightSlant = 12;
+    static const std::vector<cv::Mat> kernels = [] {
+        std::vector<cv::Mat> out;
+        for (float slant = -kUprightSlant; slant <= kUprightSlant + 0.1f; slant += kUprightSlant / 3) {
+            const int half = kUprightRun / 2;
+            const int reach = int(std::ceil(std::abs(std::tan(slant * kPi / 180)) * half));
+            cv::Mat k = cv::Mat::zeros(kUprightRun, 2 * reach + 1, CV_8U);
+            cv::line(k, {reach - int(std::lround(std::tan(slant * kPi / 180) * half)), 0},
+                     {reach + int(std::lround(std::tan(slant * kPi / 180) * half)), kUprightRun - 1}, 255, 1);
+            out.push_back(k);
+        }
+        return out;
+    }();
+    upright = cv::Mat::zeros(binary.size(), CV_8U);
+    for (const auto& k : kernels) {
+        cv::morphologyEx(binary, scratch, cv::MORPH_OPEN, k);
+        cv::bitwise_or(upright, scratch, upright);
+    }
+    cv::morphologyEx(upright, scratch, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {kUprightWidth, 1}));
+    cv::subtract(upright, scratch, upright);
+    // a narrow neck of a thick line of big glyphs is as tall as kUprightRun: only strokes far taller
+    // than any line are edges
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(upright, labels, stats, centroids, 8, CV_32S);
+    std::vector<uchar> edge(size_t(n), 0);
+    for (int i = 1; i < n; ++i) edge[size_t(i)] = stats.at<int>(i, cv::CC_STAT_HEIGHT) >= kEdgeLength ? 255 : 0;
+    for (int y = 0; y < upright.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        uchar* u = upright.ptr<uchar>(y);
+        for (int x = 0; x < upright.cols; ++x) u[x] = edge[size_t(l[x])];
+    }
+    cv::subtract(binary, upright, binary);
+}
+
 // dark text on a light ground, as long horizontal blobs: black-hat (dark detail smaller than the
 // kernel) -> horizontal gradient (text texture, not rules or edges) -> closing along the line
 std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, Scratch& s) {
@@ -147,6 +189,7 @@ std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, Scratch& s) {
     cv::morphologyEx(s.gradient, s.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {21, 3}));
     cv::threshold(s.closed, s.binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
     cv::morphologyEx(s.binary, s.binary, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {5, 3}));
+    cut_thin_uprights(s.binary, s.upright, s.closed); // `closed` is spent: its buffer serves
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(s.binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     std::vector<LineBlob> blobs;
@@ -275,10 +318,32 @@ cv::Mat hysteresis(const cv::Mat& strength, double high, double low, Scratch& s)
     return out;
 }
 
+// ink strength made even along the zone: a laminate's reflection or a light streak over part of it
+// adds light and halves the ink's contrast there, so that one threshold for the whole zone would
+// lose the glyphs under it. each pixel is scaled by the strongest ink within a glyph or so of it,
+// never by less than a share of the zone's strongest (blank paper's speckle stays faint)
+void even_out_ink(cv::Mat& soft, float glyph_height, cv::Mat& local_max) {
+    constexpr double kFloorShare = 0.4; // glare leaves at least this share of the ink's contrast
+    constexpr int kFaint = 6;           // blackhat levels below this are paper, not ink
+    double strongest = 0;
+    cv::minMaxLoc(soft, nullptr, &strongest);
+    if (strongest <= 0) return;
+    const int reach = std::max(3, int(1.5f * glyph_height)) | 1;
+    cv::dilate(soft, local_max, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
+    const int floor = std::max(1, int(kFloorShare * strongest));
+    for (int y = 0; y < soft.rows; ++y) {
+        uchar* p = soft.ptr<uchar>(y);
+        const uchar* m = local_max.ptr<uchar>(y);
+        for (int x = 0; x < soft.cols; ++x) {
+            p[x] = p[x] < kFaint ? 0 : cv::saturate_cast<uchar>(int(p[x]) * int(strongest) / std::max(int(m[x]), floor));
+        }
+    }
+}
+
 // the zone (input pixels, angle in degrees) straightened so that glyphs of `char_height` become
 // `glyph_height` tall, with margins
 Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thickness, float angle, float char_height,
-                float glyph_height, Scratch& s) {
+                float glyph_height, bool even, Scratch& s) {
     Band band;
     band.glyph_height = glyph_height;
     const float along = length + 2.0f * char_height, across = thickness + 1.5f * char_height;
@@ -314,6 +379,7 @@ Band straighten(const cv::Mat& gray, cv::Point2f center, float length, float thi
 
     cv::GaussianBlur(s.straight, s.smooth, {0, 0}, 0.8);
     cv::morphologyEx(s.smooth, band.soft, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {15, 15}));
+    if (even) even_out_ink(band.soft, glyph_height, s.weak);
     double t = cv::threshold(band.soft, s.strong, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
     t = std::max(t, 12.0); // no contrast: no ink
     band.ink = hysteresis(band.soft, t, t * kWeakInk, s);
@@ -338,7 +404,19 @@ struct Line {
     // the fixed-pitch grid the glyphs sit on: centre of cell 0 (the first glyph), pitch, the share
     // of single glyphs within a fifth of a pitch of a cell centre, and how many cells the line spans
     float grid_first = 0, pitch = 0, grid_fit = 0, cells = 0;
+    // the pitch's change along the line (px per cell, halved): a zone photographed at an angle is
+    // foreshortened, its far end's cells narrower than its near end's
+    float bend = 0;
     float coverage = 0;        // share of the line's extent covered by glyph ink columns
+
+    float cell_center(float i) const { return grid_first + pitch * i + bend * i * i; }
+    float pitch_at(float i) const { return pitch + 2 * bend * i; }
+    // the (fractional) cell at x: the grid's equation solved by two Newton steps from the linear guess
+    float cell_at(float x) const {
+        float i = (x - grid_first) / pitch;
+        for (int step = 0; step < 2 && bend != 0; ++step) i -= (cell_center(i) - x) / pitch_at(i);
+        return i;
+    }
 };
 
 // rows of ink: the band's text lines, as [top, bottom] runs of the row projection
@@ -375,42 +453,70 @@ std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink, float glyph_heigh
 // so that an end glyph touching a speck, or a missing one, does not skew every cell. `width`: a
 // single glyph's typical width.
 void fit_grid(Line& line, float width) {
-    float pitch = line.spacing;
-    if (pitch <= 0) return;
-    float first = line.first_center;
+    if (line.spacing <= 0) return;
     const float single = 0.95f * line.height;
-    for (float reach : {8.0f, 16.0f, 32.0f, 1e9f}) {
-        double sk = 0, sc = 0, skk = 0, skc = 0;
-        int m = 0;
-        for (const auto& g : line.glyphs) {
-            if (float(g.box.width) > single) continue;
-            const float cells = (g.cx() - first) / pitch;
-            const float k = std::round(cells);
-            if (k < 0 || k > reach || std::abs(cells - k) > 0.35f) continue;
-            sk += k;
-            sc += g.cx();
-            skk += double(k) * k;
-            skc += double(k) * g.cx();
-            ++m;
+    // least squares of centre = first + pitch k + bend k^2 over (k, centre) pairs; the bend only once
+    // they span enough cells to tell it from noise. false when the pairs do not fix a grid
+    auto fit = [&](const std::vector<cv::Point2f>& cells_and_centres) {
+        if (cells_and_centres.size() < 5) return false;
+        const bool bent = cells_and_centres.back().x - cells_and_centres.front().x >= 24;
+        cv::Matx33d a = cv::Matx33d::zeros();
+        cv::Vec3d b(0, 0, 0);
+        for (const auto& p : cells_and_centres) {
+            const cv::Vec3d basis(1, p.x, bent ? double(p.x) * p.x : 0);
+            a += basis * basis.t();
+            b += basis * double(p.y);
         }
-        const double det = m * skk - sk * sk;
-        if (m < 5 || det <= 0) continue;
-        pitch = float((m * skc - sk * sc) / det);
-        first = float((sc - pitch * sk) / m);
-        if (pitch < 0.3f * line.height) return;
+        if (!bent) a(2, 2) = 1; // bend fixed at 0
+        if (std::abs(cv::determinant(a)) < 1e-9) return false;
+        const cv::Vec3d x = a.solve(b, cv::DECOMP_LU);
+        if (x[1] < 0.3 * line.height) return false;
+        const double max_bend = x[1] / 6 / kMaxCells; // foreshortening changes the pitch by a third at most
+        line.grid_first = float(x[0]);
+        line.pitch = float(x[1]);
+        line.bend = float(std::clamp(x[2], -max_bend, max_bend));
+        return true;
+    };
+    // first by walking the line: each single glyph is a whole number of local pitches past the one
+    // before it, the local pitch measured over the last few; a pitch that changes along the line
+    // (foreshortening) or a missing glyph does not throw the far end's glyphs into the wrong cells
+    constexpr size_t kLocal = 8;
+    std::vector<cv::Point2f> walked = {{0.0f, line.first_center}};
+    float pitch = line.spacing, cell = 0, previous = line.first_center;
+    for (const auto& g : line.glyphs) {
+        if (float(g.box.width) > single || g.cx() < previous + 0.3f * pitch) continue;
+        const float steps = (g.cx() - previous) / pitch;
+        const float n = std::max(1.0f, std::round(steps));
+        cell += n;
+        previous = g.cx();
+        if (std::abs(steps - n) > 0.35f) continue;
+        walked.push_back({cell, g.cx()});
+        const cv::Point2f& from = walked[walked.size() > kLocal ? walked.size() - kLocal : 0];
+        if (walked.back().x - from.x >= 3) pitch = (walked.back().y - from.y) / (walked.back().x - from.x);
     }
+    line.grid_first = line.first_center;
+    line.pitch = line.spacing;
+    line.bend = 0;
+    if (!fit(walked)) return;
+    // then again over every single glyph near a cell of that grid: one misstep of the walk is undone
+    std::vector<cv::Point2f> near;
+    for (const auto& g : line.glyphs) {
+        if (float(g.box.width) > single) continue;
+        const float cells = line.cell_at(g.cx());
+        if (cells > -0.5f && std::abs(cells - std::round(cells)) <= 0.35f) near.push_back({std::round(cells), g.cx()});
+    }
+    std::sort(near.begin(), near.end(), [](const cv::Point2f& a, const cv::Point2f& b) { return a.x < b.x; });
+    fit(near);
     int singles = 0, on_grid = 0;
     for (const auto& g : line.glyphs) {
         if (float(g.box.width) > single) continue;
         ++singles;
-        const float cells = (g.cx() - first) / pitch;
+        const float cells = line.cell_at(g.cx());
         on_grid += cells > -0.5f && std::abs(cells - std::round(cells)) <= 0.2f;
     }
-    line.grid_first = first;
-    line.pitch = pitch;
     line.grid_fit = singles ? float(on_grid) / float(singles) : 0.0f;
     // the last glyph's right edge is half a glyph past its cell's centre
-    line.cells = (float(line.glyphs.back().box.br().x) - width / 2 - first) / pitch + 1;
+    line.cells = line.cell_at(float(line.glyphs.back().box.br().x) - width / 2) + 1;
 }
 
 // the glyphs of the line in rows [top, bottom]
@@ -492,8 +598,8 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
 // within a pixel of those components' binarised pixels (their blurred rims, not their neighbours),
 // scaled to 255 at its strongest
 cv::Mat cell_ink(const Line& line, int i) {
-    const float pitch = line.pitch;
-    const float center = line.grid_first + float(i) * pitch;
+    const float pitch = line.pitch_at(float(i));
+    const float center = line.cell_center(float(i));
     const float lo = center - pitch / 2, hi = center + pitch / 2;
     const int x0 = std::max(0, int(std::floor(lo - 0.4f * pitch)));
     const int x1 = std::min(line.labels.cols, int(std::ceil(hi + 0.4f * pitch)));
@@ -677,7 +783,7 @@ bool may_be_mrz(const std::vector<Line>& lines) {
 }
 
 BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs,
-                        Scratch& s) {
+                        bool even, Scratch& s) {
     BandRead out;
     out.center = c.center / work_scale;
     out.length = c.length / work_scale;
@@ -689,7 +795,7 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
     const int expected = c.lines >= 2 ? c.lines : 0;
 
     // a first look, small: is it an MRZ, how tall are its glyphs, how turned is it still
-    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kLookHeight, s);
+    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kLookHeight, even, s);
     if (out.band.ink.empty()) return out;
     out.lines = band_lines(out.band, expected);
     if (out.lines.size() < 2 || !may_be_mrz(out.lines)) return out;
@@ -700,7 +806,7 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
     if (c.lines == 1) out.thickness = std::max(out.thickness, 4.0f * out.char_height);
 
     // then straightened for reading
-    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kReadHeight, s);
+    out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kReadHeight, even, s);
     if (out.band.ink.empty()) return out;
     out.lines = band_lines(out.band, expected);
     if (!mrz_shaped(out.lines)) return out;
@@ -712,6 +818,16 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
         out.structure = true;
     }
     return out;
+}
+
+// read as it is, and when that fails, with its ink evened out (even_out_ink): glare is the
+// exception, and evening out also lifts a page's faint patterns that a clean zone's lines do not need
+BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs, Scratch& s) {
+    BandRead plain = read_candidate(gray, c, work_scale, glyphs, false, s);
+    if (plain.structure && plain.reading.parsed && plain.reading.parsed->all_checks_valid) return plain;
+    BandRead evened = read_candidate(gray, c, work_scale, glyphs, true, s);
+    if (evened.structure && (!plain.structure || evened.reading.better_than(plain.reading))) return evened;
+    return plain;
 }
 
 MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
