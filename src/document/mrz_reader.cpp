@@ -28,7 +28,11 @@ constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs o
 constexpr float kMaxBandHeight = 800;
 constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
 constexpr int kLengths[] = {30, 36, 44}; // characters per line: TD1, TD2 / MRV-B, TD3 / MRV-A
-constexpr int kMaxCells = 44;
+constexpr double kMaxPitchChange = 0.4; // share by which a zone's pitch may change from end to end (perspective)
+constexpr float kEvenLineHeight = 16;  // a text line's height at the working scale, for even_out_ink
+// pieces of one line further apart than this (x the line's thickness) are two lines: a glare streak
+// across a zone leaves a gap of about 2
+constexpr float kMaxLineGap = 3.0f;
 constexpr float kPi = 3.14159265f;
 
 // ---- finding the zone -------------------------------------------------------------------------
@@ -126,7 +130,7 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
                 const cv::Point2f u(std::cos(angle), std::sin(angle)), n(-u.y, u.x), d = b.center - a.center;
                 const float t = std::max(a.thickness, b.thickness);
                 const float gap = std::abs(d.dot(u)) - (a.length + b.length) / 2;
-                if (std::abs(d.dot(n)) > 0.4f * t || gap > 1.5f * t) continue;
+                if (std::abs(d.dot(n)) > 0.4f * t || gap > kMaxLineGap * t) continue;
                 std::vector<cv::Point2f> points(a.corners.begin(), a.corners.end());
                 points.insert(points.end(), b.corners.begin(), b.corners.end());
                 auto joined = make_blob(cv::minAreaRect(points));
@@ -135,6 +139,28 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
                 blobs.erase(blobs.begin() + long(j));
                 merged = true;
             }
+        }
+    }
+}
+
+// ink strength made even along the zone: a laminate's reflection or a light streak over part of it
+// adds light and halves the ink's contrast there, so that one threshold for the whole zone would
+// lose the glyphs under it. each pixel is scaled by the strongest ink within a glyph or so of it,
+// never by less than a share of the zone's strongest (blank paper's speckle stays faint)
+void even_out_ink(cv::Mat& soft, float glyph_height, cv::Mat& local_max) {
+    constexpr double kFloorShare = 0.4; // glare leaves at least this share of the ink's contrast
+    constexpr int kFaint = 6;           // blackhat levels below this are paper, not ink
+    double strongest = 0;
+    cv::minMaxLoc(soft, nullptr, &strongest);
+    if (strongest <= 0) return;
+    const int reach = std::max(3, int(1.5f * glyph_height)) | 1;
+    cv::dilate(soft, local_max, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
+    const int floor = std::max(1, int(kFloorShare * strongest));
+    for (int y = 0; y < soft.rows; ++y) {
+        uchar* p = soft.ptr<uchar>(y);
+        const uchar* m = local_max.ptr<uchar>(y);
+        for (int x = 0; x < soft.cols; ++x) {
+            p[x] = p[x] < kFaint ? 0 : cv::saturate_cast<uchar>(int(p[x]) * int(strongest) / std::max(int(m[x]), floor));
         }
     }
 }
@@ -182,11 +208,12 @@ void cut_thin_uprights(cv::Mat& binary, cv::Mat& upright, cv::Mat& scratch) {
 
 // dark text on a light ground, as long horizontal blobs: black-hat (dark detail smaller than the
 // kernel) -> horizontal gradient (text texture, not rules or edges) -> closing along the line
-std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, Scratch& s) {
+std::vector<LineBlob> find_line_blobs(const cv::Mat& gray, bool even, Scratch& s) {
     cv::morphologyEx(gray, s.blackhat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {13, 7}));
     cv::Sobel(s.blackhat, s.gradient16, CV_16S, 1, 0, 3);
     cv::convertScaleAbs(s.gradient16, s.gradient, 0.25); // |d/dx| of 8-bit ink is at most 4 * 255
     cv::morphologyEx(s.gradient, s.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {21, 3}));
+    if (even) even_out_ink(s.closed, kEvenLineHeight, s.upright);
     cv::threshold(s.closed, s.binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
     cv::morphologyEx(s.binary, s.binary, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {5, 3}));
     cut_thin_uprights(s.binary, s.upright, s.closed); // `closed` is spent: its buffer serves
@@ -255,8 +282,8 @@ bool compatible(const LineBlob& a, const LineBlob& b, float max_apart = 3.5f) {
     return across > 1.1f * t && across < max_apart * t && along < 0.15f * std::max(a.length, b.length);
 }
 
-std::vector<Candidate> find_candidates(const cv::Mat& work, Scratch& s) {
-    std::vector<LineBlob> blobs = find_line_blobs(work, s);
+std::vector<Candidate> find_candidates(const cv::Mat& work, bool even, Scratch& s) {
+    std::vector<LineBlob> blobs = find_line_blobs(work, even, s);
     // top to bottom, so that the middle line of three is the middle one
     std::sort(blobs.begin(), blobs.end(), [](const LineBlob& a, const LineBlob& b) { return a.center.y < b.center.y; });
     std::vector<Candidate> out;
@@ -316,28 +343,6 @@ cv::Mat hysteresis(const cv::Mat& strength, double high, double low, Scratch& s)
         for (int x = 0; x < strength.cols; ++x) o[x] = keep[size_t(l[x])];
     }
     return out;
-}
-
-// ink strength made even along the zone: a laminate's reflection or a light streak over part of it
-// adds light and halves the ink's contrast there, so that one threshold for the whole zone would
-// lose the glyphs under it. each pixel is scaled by the strongest ink within a glyph or so of it,
-// never by less than a share of the zone's strongest (blank paper's speckle stays faint)
-void even_out_ink(cv::Mat& soft, float glyph_height, cv::Mat& local_max) {
-    constexpr double kFloorShare = 0.4; // glare leaves at least this share of the ink's contrast
-    constexpr int kFaint = 6;           // blackhat levels below this are paper, not ink
-    double strongest = 0;
-    cv::minMaxLoc(soft, nullptr, &strongest);
-    if (strongest <= 0) return;
-    const int reach = std::max(3, int(1.5f * glyph_height)) | 1;
-    cv::dilate(soft, local_max, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
-    const int floor = std::max(1, int(kFloorShare * strongest));
-    for (int y = 0; y < soft.rows; ++y) {
-        uchar* p = soft.ptr<uchar>(y);
-        const uchar* m = local_max.ptr<uchar>(y);
-        for (int x = 0; x < soft.cols; ++x) {
-            p[x] = p[x] < kFaint ? 0 : cv::saturate_cast<uchar>(int(p[x]) * int(strongest) / std::max(int(m[x]), floor));
-        }
-    }
 }
 
 // the zone (input pixels, angle in degrees) straightened so that glyphs of `char_height` become
@@ -471,7 +476,9 @@ void fit_grid(Line& line, float width) {
         if (std::abs(cv::determinant(a)) < 1e-9) return false;
         const cv::Vec3d x = a.solve(b, cv::DECOMP_LU);
         if (x[1] < 0.3 * line.height) return false;
-        const double max_bend = x[1] / 6 / kMaxCells; // foreshortening changes the pitch by a third at most
+        // foreshortening changes the pitch by at most kMaxPitchChange (its share) over the cells seen
+        const double span = std::max(8.0f, cells_and_centres.back().x);
+        const double max_bend = kMaxPitchChange * x[1] / (2 * span);
         line.grid_first = float(x[0]);
         line.pitch = float(x[1]);
         line.bend = float(std::clamp(x[2], -max_bend, max_bend));
@@ -487,9 +494,9 @@ void fit_grid(Line& line, float width) {
         if (float(g.box.width) > single || g.cx() < previous + 0.3f * pitch) continue;
         const float steps = (g.cx() - previous) / pitch;
         const float n = std::max(1.0f, std::round(steps));
+        if (std::abs(steps - n) > 0.35f) continue; // a broken glyph's piece, between two cells: the walk goes on from the last glyph
         cell += n;
         previous = g.cx();
-        if (std::abs(steps - n) > 0.35f) continue;
         walked.push_back({cell, g.cx()});
         const cv::Point2f& from = walked[walked.size() > kLocal ? walked.size() - kLocal : 0];
         if (walked.back().x - from.x >= 3) pitch = (walked.back().y - from.y) / (walked.back().x - from.x);
@@ -873,26 +880,42 @@ MrzReadResult read_mrz(const cv::Mat& bgr) {
     if (gray.empty()) return {};
 
     const float work_scale = std::min(1.0f, float(kWorkSize) / float(std::max(gray.cols, gray.rows)));
-    std::vector<Candidate> candidates;
-    try {
-        candidates = find_candidates(shrink(gray, work_scale, s), s);
-    } catch (const cv::Exception&) {
-        return {}; // an image OpenCV cannot filter holds no zone we can read
-    }
     std::optional<BandRead> best;
-    size_t tried = 0, zones = 0;
-    for (const auto& c : candidates) {
-        if (tried++ == kMaxTried || zones == kMaxZones) break;
-        BandRead b;
+    auto readable = [&] { return best && best->reading.parsed && best->reading.parsed->all_checks_valid; };
+    std::vector<Candidate> looked_at;
+    auto looked_at_before = [&](const Candidate& c) {
+        return std::any_of(looked_at.begin(), looked_at.end(), [&](const Candidate& o) {
+            return cv::norm(c.center - o.center) < 0.5f * o.thickness && std::abs(c.length - o.length) < 0.1f * o.length &&
+                   c.lines == o.lines;
+        });
+    };
+    // the picture as it is; then, when no zone read, with the line finder's contrast evened out: a
+    // reflection over part of the zone breaks its lines below the one threshold of the picture
+    for (bool even : {false, true}) {
+        if (readable()) break;
+        std::vector<Candidate> candidates;
         try {
-            b = read_candidate(gray, c, work_scale, glyphs, s);
+            candidates = find_candidates(shrink(gray, work_scale, s), even, s);
         } catch (const cv::Exception&) {
-            continue; // an image OpenCV cannot process in some step holds no zone we can read
+            break; // an image OpenCV cannot filter holds no zone we can read
         }
-        if (!b.structure) continue;
-        ++zones;
-        if (!best || b.reading.better_than(best->reading)) best = std::move(b);
-        if (best->reading.parsed && best->reading.parsed->all_checks_valid) break;
+        size_t tried = 0, zones = 0;
+        for (const auto& c : candidates) {
+            if (tried == kMaxTried || zones == kMaxZones) break;
+            if (looked_at_before(c)) continue;
+            ++tried;
+            looked_at.push_back(c);
+            BandRead b;
+            try {
+                b = read_candidate(gray, c, work_scale, glyphs, s);
+            } catch (const cv::Exception&) {
+                continue; // an image OpenCV cannot process in some step holds no zone we can read
+            }
+            if (!b.structure) continue;
+            ++zones;
+            if (!best || b.reading.better_than(best->reading)) best = std::move(b);
+            if (readable()) break;
+        }
     }
     MrzReadResult result = best ? result_of(*best, gray.size()) : MrzReadResult{};
     s.trim();
