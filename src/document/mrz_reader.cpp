@@ -452,11 +452,11 @@ std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink, float glyph_heigh
     return lines;
 }
 
-// the grid of a line's cells: started at the first glyph and the neighbour spacing, then refined by
-// least squares over the single glyphs' centres, over ever more of the line (a pitch off by a
-// fraction of a pixel puts the far end's glyphs in the wrong cells until the near end has fixed it),
-// so that an end glyph touching a speck, or a missing one, does not skew every cell. `width`: a
-// single glyph's typical width.
+// the grid of a line's cells: each single glyph given its cell by walking the line from the first
+// glyph (cell 0), then a least-squares grid with a pitch that may change along the line (a zone in
+// perspective), refitted over every glyph near one of its cells, so that an end glyph touching a
+// speck, a missing glyph or a broken one does not skew every cell. `width`: a single glyph's
+// typical width.
 void fit_grid(Line& line, float width) {
     if (line.spacing <= 0) return;
     const float single = 0.95f * line.height;
