@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates curl bc
   libopencv-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libsqlite3-dev uuid-dev libhnswlib-dev libboost-dev libutf8proc-dev libcpp-httplib-dev libspdlog-dev libpq-dev postgresql-15
-  fonts-ocr-b fonts-dejavu-core
+  fonts-ocr-b fonts-dejavu-core iso-codes
   libgtest-dev libgmock-dev
   nodejs npm
   clang libclang-rt-14-dev

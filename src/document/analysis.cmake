@@ -2,6 +2,7 @@
 # sure we are it is an identity document, and the analyzer the register action calls (docs/documents.md).
 add_library(facegate_document STATIC
   ${CMAKE_CURRENT_LIST_DIR}/document_locator.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mrz_page.cpp
   ${CMAKE_CURRENT_LIST_DIR}/portrait_selector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_confidence.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_orientation.cpp

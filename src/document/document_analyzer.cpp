@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "document/document_locator.h"
 #include "document/document_orientation.h"
+#include "document/mrz_page.h"
 #include "document/mrz_reader.h"
 #include "document/portrait_selector.h"
 
@@ -62,10 +63,13 @@ struct MrzEvidence {
     float glyph_score = 0;
     std::vector<std::string> raw_lines;
     std::vector<std::vector<MrzCharacter>> characters;
+    std::array<cv::Point2f, 4> zone{}; // the zone's text corners in the picture's pixels (MrzReadResult::zone_corners)
 };
 
-MrzEvidence evidence_of(MrzReadResult reading) {
+// `to_picture`: from the pixels the zone was read in to the picture's
+MrzEvidence evidence_of(MrzReadResult reading, const cv::Matx33d& to_picture = cv::Matx33d::eye()) {
     MrzEvidence out;
+    for (size_t i = 0; i < 4; ++i) out.zone[i] = map_point(to_picture, reading.zone_corners[i]);
     out.band_found = reading.band_found;
     out.parse = std::move(reading.parsed);
     out.glyph_score = reading.mean_glyph_score;
@@ -73,6 +77,8 @@ MrzEvidence evidence_of(MrzReadResult reading) {
     out.characters = std::move(reading.characters);
     return out;
 }
+
+bool conclusive(const MrzEvidence& m) { return m.parse && m.parse->all_checks_valid && m.parse->checks.size() >= 4; }
 
 int rank_of(const MrzEvidence& m) {
     if (m.parse && m.parse->all_checks_valid) return 3;
@@ -82,7 +88,7 @@ int rank_of(const MrzEvidence& m) {
 // the MRZ of the rectified document; when an outline was found but the zone cannot be read there
 // (an outline that cut the zone off), of the whole picture too: the reader finds zones in photos
 MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
-    MrzEvidence best = evidence_of(read_mrz(doc.rectified));
+    MrzEvidence best = evidence_of(read_mrz(doc.rectified), doc.homography.inv());
     if (rank_of(best) < 3 && doc.outline_found) {
         MrzEvidence whole = evidence_of(read_mrz(bgr));
         if (rank_of(whole) > rank_of(best)) best = std::move(whole);
@@ -116,13 +122,13 @@ std::optional<cv::Point2f> printed_face_centre(const std::vector<FaceAnalysis>& 
 DocumentEvidence gather_evidence(const LocatedDocument& doc, const PortraitChoice& portrait, const MrzEvidence& mrz,
                                  int text_glyphs) {
     DocumentEvidence e;
-    e.outline_found = doc.outline_found;
-    e.outline_score = doc.outline_score;
+    e.outline_found = doc.outline_found && !doc.inferred; // an outline inferred from the MRZ is no more evidence
+    e.outline_score = e.outline_found ? doc.outline_score : 0.f;
     e.mrz_band_found = mrz.band_found;
     e.mrz_parsed = mrz.parse.has_value();
     e.mrz_checks_valid = mrz.parse ? share_of_valid_checks(*mrz.parse) : 0.f;
     e.mrz_glyph_score = mrz.glyph_score;
-    e.mrz_conclusive = mrz.parse && mrz.parse->all_checks_valid && mrz.parse->checks.size() >= 4;
+    e.mrz_conclusive = conclusive(mrz);
     e.portrait_found = portrait.index.has_value();
     e.portrait_placement = portrait.placement;
     e.portrait_printed = portrait.printed;
@@ -246,9 +252,6 @@ DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_mon
         Stopwatch watch(timings ? &timings->locate : nullptr);
         doc = locate_document(bgr, printed_face_centre(faces.faces));
     }
-    result.outline_found = doc.outline_found;
-    result.outline = doc.corners;
-
     PortraitChoice portrait;
     {
         Stopwatch watch(timings ? &timings->portrait : nullptr);
@@ -261,6 +264,21 @@ DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_mon
         Stopwatch watch(timings ? &timings->mrz : nullptr);
         mrz = read_document_mrz(doc, bgr);
     }
+    // no outline seen, but a zone that reads: the page lies where ICAO puts it around its zone, and
+    // the portrait and the rows of text are looked for there
+    if (!doc.outline_found && conclusive(mrz)) {
+        if (auto page = page_around_mrz(mrz.parse->format, mrz.zone)) {
+            Stopwatch watch(timings ? &timings->portrait : nullptr);
+            doc = document_at(bgr, page->corners, page->aspect);
+            doc.inferred = true;
+            portrait = find_portrait(faces.faces, doc, decode_scale);
+            result.portrait.reset();
+            if (portrait.index) result.portrait = faces.faces[*portrait.index];
+        }
+    }
+    result.outline_found = doc.outline_found && !doc.inferred;
+    result.page_from_mrz = doc.inferred;
+    result.outline = doc.corners;
     result.mrz_band_found = mrz.band_found;
     result.mrz = mrz.parse;
     result.mrz_raw_lines = mrz.raw_lines;

@@ -11,7 +11,8 @@
 // pipeline (docs/documents.md): decode -> faces of the whole picture (one engine run) -> document
 // outline (around the face that reads as printed, if any) and rectified picture -> portrait =
 // largest face inside the outline -> MRZ read on the rectified picture (on the whole picture too
-// when that fails) -> rows of text -> evidence -> confidence and reasons.
+// when that fails) -> without an outline, the page inferred from a zone that reads (the portrait
+// looked for again there) -> rows of text -> evidence -> confidence and reasons.
 //
 // thread-safety: analyze() is const and keeps no state; any number of threads may call it at once
 // (the engine lends each call its own networks).
@@ -66,6 +67,8 @@ struct DocumentAnalysis {
     DocumentEvidence evidence;           // what the confidence was computed from (docs, debugging)
     bool outline_found = false;
     std::array<cv::Point2f, 4> outline{}; // the document's corners in the decoded image (TL, TR, BR, BL)
+    // no outline was seen, and `outline` is the page inferred from the MRZ's place on it (mrz_page.h)
+    bool page_from_mrz = false;
     int faces_found = 0;                 // faces in the whole picture, on the document or not
     // degrees (counter-clockwise) the picture was turned by to read the document upright; 0 when it was
     // read as it came. coordinates above are in the picture as it came

@@ -105,6 +105,7 @@ std::string document_analysis_json(const DocumentAnalysis& a, const DocumentTimi
                           {"rotationDegrees", round2(a.rotation_degrees)},
                           {"outlineFound", a.outline_found},
                           {"outline", a.outline_found ? outline : ordered_json(nullptr)},
+                          {"pageFromMrz", a.page_from_mrz ? outline : ordered_json(nullptr)},
                           {"facesFound", a.faces_found},
                           {"evidence", evidence_json(a.evidence)},
                           {"mrzRawLines", a.mrz_raw_lines},

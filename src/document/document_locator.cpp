@@ -579,15 +579,20 @@ LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> i
     auto best = outermost_best(measured, inside);
     if (!best) return whole_image(bgr);
 
-    LocatedDocument doc;
-    doc.outline_found = true;
-    doc.corners = best->quad;
-    doc.aspect = best->aspect;
-    doc.shape = shape_from_aspect(best->aspect);
+    LocatedDocument doc = document_at(bgr, best->quad, best->aspect);
     doc.outline_score = best->outline_score;
     doc.edge_support = best->support;
     doc.area_fraction = best->area_fraction;
-    cv::Size size(kRectifiedLongSide, int(std::lround(kRectifiedLongSide / best->aspect)));
+    return doc;
+}
+
+LocatedDocument document_at(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& corners, float aspect) {
+    LocatedDocument doc;
+    doc.outline_found = true;
+    doc.corners = corners;
+    doc.aspect = aspect;
+    doc.shape = shape_from_aspect(aspect);
+    cv::Size size(kRectifiedLongSide, int(std::lround(kRectifiedLongSide / aspect)));
     std::array<cv::Point2f, 4> target = {cv::Point2f(0, 0), cv::Point2f(float(size.width), 0),
                                          cv::Point2f(float(size.width), float(size.height)),
                                          cv::Point2f(0, float(size.height))};

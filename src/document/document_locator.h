@@ -34,6 +34,9 @@ float proportion_score(float aspect);
 
 struct LocatedDocument {
     bool outline_found = false;        // false: no outline, the whole image stands for the document
+    // the outline was not seen but inferred from where the MRZ lies (mrz_page.h): good for finding
+    // the portrait and the rows of text, no evidence of a document by itself
+    bool inferred = false;
     std::array<cv::Point2f, 4> corners; // in the image: top-left, top-right, bottom-right, bottom-left
     float aspect = 0;                  // long side / short side of the rectified document
     DocumentShape shape = DocumentShape::UNKNOWN;
@@ -59,5 +62,9 @@ inline constexpr int kRectifiedLongSide = 1000;
 // never fails: without such an outline the whole image is the document (outline_found false;
 // rectified is then the picture scaled to a long side of kRectifiedLongSide). thread-safe.
 LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> inside = std::nullopt);
+
+// the document whose corners in `bgr` are known (top-left, top-right, bottom-right, bottom-left),
+// rectified to `aspect` (long side / short side); outline_found is set, the scores are left at 0
+LocatedDocument document_at(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& corners, float aspect);
 
 } // namespace facegate

@@ -3,10 +3,13 @@
 // classifier's alternatives)
 #include "document/mrz_choice.h"
 
+#include "document/mrz_country_codes.h"
 #include "document/mrz_layout.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
+#include <utility>
 
 namespace facegate {
 
@@ -19,6 +22,17 @@ constexpr float kMaxLoss = 0.2f;
 constexpr size_t kAltsPerPosition = 3;
 constexpr size_t kPairPositions = 6;
 constexpr size_t kAlternativesShown = 3;
+// a country field's code may cost this much (summed over its three cells) below what was read: two
+// confusable glyphs (W/V, R/D), not a code made up from noise
+constexpr float kMaxCountryLoss = 0.45f;
+// what a cell without ink costs a code that puts a letter there (a glyph lost to glare, or a filler)
+constexpr float kEmptyCellLoss = 0.3f;
+// a document code's first character that scores this far below the letter read there rules its format
+// out: a passport line cut short to 36 cells is no visa because its check digits sit where a visa's do
+constexpr float kMaxCodeLoss = 0.25f;
+// a document code's first character read this much better as one format's than as the other's decides
+// between a document and a visa of the same length; closer than that, the check digits decide
+constexpr float kClearCodeLead = 0.1f;
 
 struct Position {
     size_t line, pos;
@@ -30,15 +44,27 @@ struct Option {
     float loss; // score of the chosen character minus this one's
 };
 
-std::optional<MrzFormat> format_of(const std::vector<std::vector<GlyphMatch>>& glyphs) {
+// the formats lines of this shape may be: a document, and for two lines, a visa of their length
+std::vector<MrzFormat> formats_of(const std::vector<std::vector<GlyphMatch>>& glyphs) {
     if (glyphs.size() == 3 && std::all_of(glyphs.begin(), glyphs.end(), [](const auto& l) { return l.size() == 30; }))
-        return MrzFormat::TD1;
-    if (glyphs.size() != 2 || glyphs[0].size() != glyphs[1].size()) return std::nullopt;
-    // a visa's document code is V: its first cell, read as a letter
-    const bool visa = !glyphs[0].empty() && glyphs[0][0].score > -1 && glyphs[0][0].best_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 'V';
-    if (glyphs[0].size() == 44) return visa ? MrzFormat::MRV_A : MrzFormat::TD3;
-    if (glyphs[0].size() == 36) return visa ? MrzFormat::MRV_B : MrzFormat::TD2;
-    return std::nullopt;
+        return {MrzFormat::TD1};
+    if (glyphs.size() != 2 || glyphs[0].size() != glyphs[1].size()) return {};
+    if (glyphs[0].size() == 44) return {MrzFormat::TD3, MrzFormat::MRV_A};
+    if (glyphs[0].size() == 36) return {MrzFormat::TD2, MrzFormat::MRV_B};
+    return {};
+}
+
+// the first character of a document code (ICAO 9303 parts 4-7): P for passports, V for visas, A, C
+// or I for cards and other travel documents of TD1 and TD2 size
+std::string_view first_code_letters(MrzFormat format) {
+    switch (format) {
+    case MrzFormat::TD3: return "P";
+    case MrzFormat::MRV_A:
+    case MrzFormat::MRV_B: return "V";
+    case MrzFormat::TD1:
+    case MrzFormat::TD2: return "ACI";
+    }
+    return "P";
 }
 
 std::string field_text(const std::vector<std::string>& lines, const std::vector<MrzSpan>& parts) {
@@ -138,21 +164,63 @@ std::vector<Option> search(const MrzCheckedField& f, const MrzLayout& l, const s
     return best;
 }
 
-} // namespace
-
-std::string_view mrz_character_source_name(MrzCharacterSource source) {
-    switch (source) {
-    case MrzCharacterSource::READ: return "read";
-    case MrzCharacterSource::POSITION: return "position";
-    case MrzCharacterSource::CHECK_DIGIT: return "checkDigit";
-    case MrzCharacterSource::PARSER: return "parser";
+// the code that exists whose letters the cells of `span` favour most, when what was chosen there is no
+// code; it replaces the reading unless it costs more than kMaxCountryLoss
+void choose_country(const MrzSpan& span, const std::vector<std::vector<GlyphMatch>>& glyphs, MrzChoice& out) {
+    if (!span.present() || span.len != 3) return;
+    std::string& line = out.lines[size_t(span.line)];
+    const std::string read = line.substr(size_t(span.start), 3);
+    if (is_mrz_country_code(read)) return;
+    auto cost = [&](const std::string& code) {
+        float loss = 0;
+        for (size_t i = 0; i < 3; ++i) {
+            const GlyphMatch& g = glyphs[size_t(span.line)][size_t(span.start) + i];
+            if (code[i] == read[i]) continue;
+            loss += g.score <= -1 ? (code[i] == '<' ? 0.f : kEmptyCellLoss) : g.score_of(read[i]) - g.score_of(code[i]);
+        }
+        return loss;
+    };
+    const std::string* best = nullptr;
+    float best_loss = kMaxCountryLoss;
+    for (const auto& code : mrz_country_codes()) {
+        const float loss = cost(code);
+        if (loss <= best_loss) {
+            best = &code;
+            best_loss = loss;
+        }
     }
-    return "read";
+    if (!best) return;
+    for (size_t i = 0; i < 3; ++i) {
+        if ((*best)[i] == read[i]) continue;
+        const size_t pos = size_t(span.start) + i;
+        line[pos] = (*best)[i];
+        MrzCharacter& c = out.characters[size_t(span.line)][pos];
+        c.value = (*best)[i];
+        c.score = glyphs[size_t(span.line)][pos].score_of(c.value);
+        c.source = MrzCharacterSource::COUNTRY_CODE;
+    }
 }
 
-MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyphs) {
+// how many of the format's check digits hold
+size_t checks_holding(const std::vector<std::string>& lines, MrzFormat format) {
+    const MrzLayout& l = mrz_layout(format);
+    size_t n = 0;
+    for (const auto& f : mrz_checked_fields(format)) n += field_holds(lines, f, is_date_field(l, f)) ? 1 : 0;
+    return n;
+}
+
+// whether the first cell may be `format`'s document code: no ink there, or its letter close to the best
+bool code_plausible(const GlyphMatch& first, MrzFormat format) {
+    if (first.score <= -1) return true;
+    const std::string_view letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    return first.score_of(first.best_of(letters)) - first.score_of(first.best_of(first_code_letters(format))) <= kMaxCodeLoss;
+}
+
+// the glyphs' characters chosen as `format` lays them out (nullopt: each cell's first choice);
+// `code_known`: the first character is one of the format's document codes, else any letter
+MrzChoice choose_as(const std::vector<std::vector<GlyphMatch>>& glyphs, std::optional<MrzFormat> format,
+                    bool code_known = true) {
     MrzChoice out;
-    const auto format = format_of(glyphs);
     for (size_t li = 0; li < glyphs.size(); ++li) {
         std::string line;
         std::vector<MrzCharacter> chars;
@@ -163,7 +231,9 @@ MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyp
             c.score = g.score;
             if (g.score > -1) c.alternatives = g.ranked(kAlternativesShown);
             if (format && g.score > -1) {
-                const char best = g.best_of(mrz_kind_alphabet(mrz_layout(*format).kinds[li][p]));
+                const bool first = li == 0 && p == 0 && code_known;
+                const char best = g.best_of(first ? first_code_letters(*format)
+                                                  : mrz_kind_alphabet(mrz_layout(*format).kinds[li][p]));
                 if (best != g.ch) {
                     c.value = best;
                     c.score = g.score_of(best);
@@ -178,9 +248,12 @@ MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyp
     }
     if (!format) return out;
 
+    const MrzLayout& l = mrz_layout(*format);
+    choose_country(l.state, glyphs, out);
+    choose_country(l.nationality, glyphs, out);
+
     // the fields with their own check digit first, then the composite over what they left
     // (the composite may not undo what a field's own check digit settled)
-    const MrzLayout& l = mrz_layout(*format);
     std::vector<std::string> locked, none;
     for (const auto& line : out.lines) locked.emplace_back(line.size(), '\0');
     none = locked;
@@ -202,6 +275,50 @@ MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyp
             for (int i = 0; i < s.len; ++i) locked[size_t(s.line)][size_t(s.start + i)] = 1;
     }
     return out;
+}
+
+} // namespace
+
+std::string_view mrz_character_source_name(MrzCharacterSource source) {
+    switch (source) {
+    case MrzCharacterSource::READ: return "read";
+    case MrzCharacterSource::POSITION: return "position";
+    case MrzCharacterSource::CHECK_DIGIT: return "checkDigit";
+    case MrzCharacterSource::COUNTRY_CODE: return "countryCode";
+    case MrzCharacterSource::PARSER: return "parser";
+    }
+    return "read";
+}
+
+MrzChoice choose_mrz_characters(const std::vector<std::vector<GlyphMatch>>& glyphs) {
+    std::vector<MrzFormat> formats = formats_of(glyphs);
+    if (formats.empty()) return choose_as(glyphs, std::nullopt);
+    const GlyphMatch& code = glyphs[0][0];
+    const MrzFormat document = formats[0];
+    std::erase_if(formats, [&](MrzFormat f) { return !code_plausible(code, f); });
+    // a code none of the formats has (a misread P, or a document of another kind): the positions'
+    // alphabets still hold, the document code is left as read
+    if (formats.empty()) return choose_as(glyphs, document, false);
+
+    // what a reading's check digits say for its format: all of them hold, and how many (a passport's
+    // five holding on a visa's text would be a 1 in 100 chance)
+    auto evidence = [](const MrzChoice& c, MrzFormat f) {
+        const size_t holding = checks_holding(c.lines, f);
+        return std::make_pair(holding == mrz_checked_fields(f).size(), holding);
+    };
+    MrzFormat best_format = formats[0];
+    MrzChoice best = choose_as(glyphs, best_format);
+    for (size_t k = 1; k < formats.size(); ++k) {
+        MrzChoice other = choose_as(glyphs, formats[k]);
+        const float lead = code.score_of(best.lines[0][0]) - code.score_of(other.lines[0][0]);
+        const auto mine = evidence(best, best_format), theirs = evidence(other, formats[k]);
+        const bool other_wins = std::abs(lead) >= kClearCodeLead ? lead < 0 : theirs != mine ? theirs > mine : lead < 0;
+        if (other_wins) {
+            best = std::move(other);
+            best_format = formats[k];
+        }
+    }
+    return best;
 }
 
 } // namespace facegate

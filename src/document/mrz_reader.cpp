@@ -853,6 +853,7 @@ MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
     cv::transform(corners, corners, b.band.to_input);
     const cv::Size2f size((right - left) / b.band.scale, (bottom - top) / b.band.scale);
     r.band_box = cv::RotatedRect((corners[0] + corners[2]) / 2, size, b.angle);
+    std::copy(corners.begin(), corners.end(), r.zone_corners.begin());
     r.band = cv::boundingRect(corners) & cv::Rect(0, 0, image.width, image.height);
     for (const auto& l : b.lines) {
         cv::Rect rows(int(left), l.top, std::max(1, int(right - left)), l.bottom - l.top + 1);

@@ -11,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct MrzReadResult {
     bool band_found = false;
     cv::Rect band;             // the zone's bounding box in input pixels (clipped to the image)
     cv::RotatedRect band_box;  // the zone: centre, size (along, across the lines), angle in degrees
+    // the zone's text as it reads (first glyph's top-left, last glyph's top-right, then the bottom
+    // corners of the last line), in input pixels: which way is up, which a RotatedRect does not say
+    std::array<cv::Point2f, 4> zone_corners{};
     int line_count = 0;        // lines in the zone (2 or 3 when found)
     float char_height = 0;     // glyph height in input pixels
     float ink_fraction = 0;    // share of the zone's line area that is ink: a cheap text density

@@ -131,3 +131,52 @@ TEST(MrzChoice, OtherShapesComeBackAsRead) {
     auto choice = choose_mrz_characters(glyphs);
     EXPECT_EQ(choice.lines, (std::vector<std::string>{"ABC<<", "12345"}));
 }
+
+// a country field no check digit covers is chosen among the codes that exist: SWE read as SVE (a
+// blurred W), the W close behind
+TEST(MrzChoice, ACountryFieldReadAsNoCodeBecomesTheLikeliestCode) {
+    const std::vector<std::string> lines = {"P<SWEMUELLER<<JOHN<<<<<<<<<<<<<<<<<<<<<<<<<<",
+                                            "G615119N68SWE4010272F3404090<<<<<<<<<<<<<<02"};
+    auto glyphs = glyphs_of(lines);
+    confuse(glyphs[0][3], 'V', 0.75f, 0.69f);
+    confuse(glyphs[1][11], 'V', 0.78f, 0.70f);
+    auto choice = choose_mrz_characters(glyphs);
+    EXPECT_EQ(choice.lines, lines);
+    EXPECT_EQ(choice.characters[0][3].read, 'V');
+    EXPECT_EQ(choice.characters[0][3].source, MrzCharacterSource::COUNTRY_CODE);
+    EXPECT_EQ(choice.characters[1][11].source, MrzCharacterSource::COUNTRY_CODE);
+    EXPECT_EQ(mrz_character_source_name(MrzCharacterSource::COUNTRY_CODE), "countryCode");
+}
+
+// a code that exists is left as read, and a field that is far from every code (noise) too: the
+// reader does not make a country up
+TEST(MrzChoice, ACountryCodeIsNotMadeUp) {
+    auto glyphs = glyphs_of(kTd3);
+    // UTO read as QJX, each clearly: nothing close to any code
+    confuse(glyphs[0][2], 'Q', 0.95f, 0.40f);
+    confuse(glyphs[0][3], 'J', 0.95f, 0.40f);
+    confuse(glyphs[0][4], 'X', 0.95f, 0.40f);
+    auto choice = choose_mrz_characters(glyphs);
+    EXPECT_EQ(choice.lines[0].substr(2, 3), "QJX");
+    EXPECT_EQ(choice.characters[0][2].source, MrzCharacterSource::READ);
+    // Germany's single letter with fillers is a code, as is a specimen's UTO
+    EXPECT_EQ(choose_mrz_characters(glyphs_of(kTd3)).lines[0].substr(2, 3), "UTO");
+}
+
+// a passport's document code starts with P, a visa's with V: a P read as V a little better is still
+// a passport when only the passport's check digits hold, and a clear V is a visa
+TEST(MrzChoice, DocumentCodeAndCheckDigitsTellAPassportFromAVisa) {
+    auto glyphs = glyphs_of(kTd3);
+    confuse(glyphs[0][0], 'V', 0.84f, 0.80f);
+    auto choice = choose_mrz_characters(glyphs);
+    EXPECT_EQ(choice.lines, kTd3);
+    EXPECT_EQ(choice.characters[0][0].source, MrzCharacterSource::POSITION);
+
+    const MrzFields f{.document_code = "V", .issuing_state = "UTO", .surname = "ERIKSSON", .given_names = "ANNA MARIA",
+                      .document_number = "L8988901C", .nationality = "XXX", .birth_date = "400907", .sex = "F",
+                      .expiry_date = "961210", .optional_data = "6ZE184226B"};
+    auto parsed = parse_mrz(choose_mrz_characters(glyphs_of(compose_mrz(MrzFormat::MRV_A, f))).lines);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->format, MrzFormat::MRV_A);
+    EXPECT_TRUE(parsed->all_checks_valid);
+}
