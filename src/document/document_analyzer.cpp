@@ -20,6 +20,8 @@ namespace {
 // below this confidence, with neither an outline nor an MRZ band, the picture is not a document
 constexpr float kNoDocumentBelow = 50;
 constexpr float kPrintedFace = 0.5f; // printed_score from which a face is taken for the document's portrait
+// the rectified page the MRZ is read from is at most this much larger than kRectifiedLongSide
+constexpr double kMaxMrzRectifyScale = 2.0;
 
 class Stopwatch {
   public:
@@ -88,7 +90,20 @@ int rank_of(const MrzEvidence& m) {
 // the MRZ of the rectified document; when an outline was found but the zone cannot be read there
 // (an outline that cut the zone off), of the whole picture too: the reader finds zones in photos
 MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
-    MrzEvidence best = evidence_of(read_mrz(doc.rectified), doc.homography.inv());
+    // without an outline the rectified picture is the whole one made smaller: the picture itself
+    // keeps the glyphs' detail
+    if (!doc.outline_found) return evidence_of(read_mrz(bgr));
+    // the page at the photo's own resolution: a rectified picture smaller than the page in the photo
+    // blurs the zone's glyphs (an O's tail, a W's middle) into others
+    MrzEvidence best;
+    const double scale = native_scale(doc, kMaxMrzRectifyScale);
+    if (scale > 1.05) {
+        cv::Matx33d to_scaled;
+        const cv::Mat page = rectify_scaled(bgr, doc, scale, to_scaled);
+        best = evidence_of(read_mrz(page), to_scaled.inv());
+    } else {
+        best = evidence_of(read_mrz(doc.rectified), doc.homography.inv());
+    }
     if (rank_of(best) < 3 && doc.outline_found) {
         MrzEvidence whole = evidence_of(read_mrz(bgr));
         if (rank_of(whole) > rank_of(best)) best = std::move(whole);

@@ -586,6 +586,20 @@ LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> i
     return doc;
 }
 
+cv::Mat rectify_scaled(const cv::Mat& bgr, const LocatedDocument& doc, double scale, cv::Matx33d& to_scaled) {
+    to_scaled = cv::Matx33d(scale, 0, 0, 0, scale, 0, 0, 0, 1) * doc.homography;
+    const cv::Size size(int(std::lround(doc.rectified.cols * scale)), int(std::lround(doc.rectified.rows * scale)));
+    cv::Mat out;
+    cv::warpPerspective(bgr, out, cv::Mat(to_scaled), size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return out;
+}
+
+double native_scale(const LocatedDocument& doc, double max_scale) {
+    double longest = 0;
+    for (size_t i = 0; i < 4; ++i) longest = std::max(longest, length(doc.corners[i], doc.corners[(i + 1) % 4]));
+    return std::clamp(longest / kRectifiedLongSide, 1.0, max_scale);
+}
+
 LocatedDocument document_at(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& corners, float aspect) {
     LocatedDocument doc;
     doc.outline_found = true;

@@ -63,6 +63,14 @@ inline constexpr int kRectifiedLongSide = 1000;
 // rectified is then the picture scaled to a long side of kRectifiedLongSide). thread-safe.
 LocatedDocument locate_document(const cv::Mat& bgr, std::optional<cv::Point2f> inside = std::nullopt);
 
+// the document rectified at `scale` x its rectified size (scale > 1: more of the photo's detail where
+// the document fills more than kRectifiedLongSide px of it); `to_scaled` receives image -> that picture
+cv::Mat rectify_scaled(const cv::Mat& bgr, const LocatedDocument& doc, double scale, cv::Matx33d& to_scaled);
+
+// the scale at which the rectified document keeps the photo's resolution: its outline's longest side
+// over kRectifiedLongSide, 1 to `max_scale`
+double native_scale(const LocatedDocument& doc, double max_scale);
+
 // the document whose corners in `bgr` are known (top-left, top-right, bottom-right, bottom-left),
 // rectified to `aspect` (long side / short side); outline_found is set, the scores are left at 0
 LocatedDocument document_at(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& corners, float aspect);

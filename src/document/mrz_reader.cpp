@@ -687,6 +687,7 @@ Reading read_lines(const std::vector<Line>& lines, int n, const OcrbGlyphs& glyp
         cells.reserve(size_t(n));
         for (int i = 0; i < n; ++i) cells.push_back(cell_ink(line, i));
         auto matches = glyphs.classify(cells);
+        glyphs.weigh_heights(matches);
         std::string text;
         for (const auto& m : matches) {
             text += m.ch; // an empty cell reads '<' with score -1

@@ -35,6 +35,11 @@ struct GlyphMatch {
     // every character's score (its best template), in kMrzAlphabet's order: the ranked alternatives a
     // reader that knows which characters a position allows chooses among. -1 everywhere without ink
     std::array<float, kMrzAlphabetSize> scores{};
+    // the ink's extent in the cell (its pixels of at least half strength), px: the classifier scales
+    // every glyph to one height, but OCR-B's digits stand taller than its capitals (0 and O differ
+    // by little else), which a reader comparing glyphs of one zone can use
+    float ink_height = 0;
+    float ink_width = 0;
 
     float score_of(char c) const { return scores[mrz_alphabet_index(c)]; }
     // the best-scoring character of `allowed` (its first without ink)
@@ -63,12 +68,22 @@ class OcrbGlyphs {
     // several glyphs at once
     std::vector<GlyphMatch> classify(const std::vector<cv::Mat>& inks) const;
 
+    // the glyphs of one printed line (cut at one scale) rescored by their height: each character's
+    // score loses what its font height disagrees with the glyph's ink height, at the scale the line's
+    // surely read glyphs give near it (a line in perspective shrinks along its length). this tells a
+    // 0 from an O, an 8 from a B, which a shape scaled to one height cannot
+    void weigh_heights(std::vector<GlyphMatch>& line) const;
+
     // the normalised feature of a glyph (kWidth*kHeight floats, zero mean, unit norm) and its
     // bounding-box aspect (width / height); false when there is no ink
-    static bool normalise(const cv::Mat& ink, cv::Mat& feature, float& aspect);
+    static bool normalise(const cv::Mat& ink, cv::Mat& feature, float& aspect, cv::Size* extent = nullptr);
 
     explicit OcrbGlyphs(const std::filesystem::path& font); // renders the templates
     size_t template_count() const { return static_cast<size_t>(templates_.rows); }
+
+    // the height of `c`'s ink as the font draws it, relative to a capital H: OCR-B's digits stand
+    // about 10% taller than its flat capitals, its round capitals (O, Q, S) 5%, its '<' far less
+    float relative_height(char c) const { return heights_[mrz_alphabet_index(c)]; }
 
   private:
     void correlate(const float* feature, float* scores) const; // one score per template
@@ -76,6 +91,7 @@ class OcrbGlyphs {
     cv::Mat templates_;       // one normalised feature per row
     std::vector<char> chars_; // the character of each row
     std::vector<float> aspects_;
+    std::array<float, kMrzAlphabetSize> heights_{};
 };
 
 } // namespace facegate

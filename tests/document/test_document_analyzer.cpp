@@ -268,6 +268,35 @@ TEST(DocumentAnalyzer, BookletsAtAnAngleAndGlareOverTheMrzRead) {
     }
 }
 
+// a page whose edges cannot be seen (on a ground of its own colour, as an open booklet's data page
+// continues into its facing page): the zone that reads says where the page is, and the portrait and
+// the text are found there
+TEST(DocumentAnalyzer, WithoutItsEdgesThePageIsFoundAroundItsMrz) {
+    FACEGATE_REQUIRE_MODELS();
+    auto doc = generator().generate(source(2).portrait, {}, {.type = IdDocumentType::TD3}, {}, 11);
+    const cv::Mat& page = doc.document.bgr;
+    cv::Mat border = cv::Mat::zeros(page.size(), CV_8U);
+    cv::rectangle(border, cv::Rect(0, 0, page.cols, page.rows), 255, 6);
+    const cv::Scalar ground = cv::mean(page, border);
+    cv::Mat scene(page.rows * 8 / 5, page.cols * 8 / 5, CV_8UC3, ground);
+    const cv::Point at(page.cols / 4, page.rows / 5);
+    page.copyTo(scene(cv::Rect(at, page.size())));
+
+    DocumentAnalysis a = analyzer().analyze(scene, kToday);
+    ASSERT_TRUE(a.mrz) << joined(a.reasons);
+    EXPECT_TRUE(a.mrz->all_checks_valid);
+    if (a.outline_found) GTEST_SKIP() << "the page's edges were found after all: nothing to infer";
+    EXPECT_TRUE(a.page_from_mrz);
+    EXPECT_FALSE(a.evidence.outline_found); // an inferred outline is no evidence of its own
+    ASSERT_TRUE(a.portrait) << joined(a.reasons);
+    EXPECT_GE(a.document_confidence, 90) << joined(a.reasons);
+    // the page inferred lies within 5% of its width of where it was pasted
+    const std::array<cv::Point2f, 4> truth = {cv::Point2f(at), cv::Point2f(float(at.x + page.cols), float(at.y)),
+                                              cv::Point2f(float(at.x + page.cols), float(at.y + page.rows)),
+                                              cv::Point2f(float(at.x), float(at.y + page.rows))};
+    for (size_t i = 0; i < 4; ++i) EXPECT_LT(cv::norm(a.outline[i] - truth[i]), 0.05 * page.cols) << i;
+}
+
 TEST(DocumentAnalyzer, AnExpiredDocumentSaysSo) {
     FACEGATE_REQUIRE_MODELS();
     IdDocumentFields fields;

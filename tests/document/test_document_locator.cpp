@@ -3,6 +3,7 @@
 // textured or plain background, found within a few pixels with the right proportions; nothing found
 // in noise, in a square or a small quad, or in a page that fills the frame. no models needed.
 #include "document/document_locator.h"
+#include "document/mrz_page.h"
 #include "test_support.h"
 
 #include <opencv2/imgproc.hpp>
@@ -192,4 +193,33 @@ TEST(DocumentLocator, ShapeAndProportionScores) {
     EXPECT_GT(proportion_score(1.5f), 0.9f);
     EXPECT_EQ(proportion_score(1.0f), 0.f);
     EXPECT_EQ(document_shape_name(DocumentShape::CARD), "CARD");
+}
+
+// the page around a zone: a TD3 zone of 44 characters at 4 px/mm, its text 111.22 mm long, puts a
+// 125 x 88 mm page centred on it with its bottom edge 5 mm below the zone; turned with the zone
+TEST(MrzPage, APageLiesWhereIcaoPutsItAroundItsZone) {
+    const float px = 4; // px per mm
+    const float left = 200, right = left + (43 * 2.54f + 2.0f) * px, top = 500, bottom = 540;
+    const Quad zone = {cv::Point2f(left, top), cv::Point2f(right, top), cv::Point2f(right, bottom), cv::Point2f(left, bottom)};
+    auto page = page_around_mrz(MrzFormat::TD3, zone);
+    ASSERT_TRUE(page);
+    EXPECT_NEAR(page->aspect, 125.f / 88.f, 1e-3);
+    const float centre = (left + right) / 2, page_bottom = bottom + 5 * px;
+    const Quad expected = {cv::Point2f(centre - 62.5f * px, page_bottom - 88 * px), cv::Point2f(centre + 62.5f * px, page_bottom - 88 * px),
+                           cv::Point2f(centre + 62.5f * px, page_bottom), cv::Point2f(centre - 62.5f * px, page_bottom)};
+    for (size_t i = 0; i < 4; ++i) EXPECT_LT(cv::norm(page->corners[i] - expected[i]), 0.5) << i;
+
+    // the same zone turned upside down (its text read from the other end): so is the page
+    const Quad turned = {zone[2], zone[3], zone[0], zone[1]};
+    auto upside_down = page_around_mrz(MrzFormat::TD3, turned);
+    ASSERT_TRUE(upside_down);
+    const cv::Point2f mid((left + right) / 2, (top + bottom) / 2);
+    for (size_t i = 0; i < 4; ++i) EXPECT_LT(cv::norm((upside_down->corners[i] - mid) + (expected[i] - mid)), 0.5) << i;
+
+    // a card's zone is 30 characters on an ID-1 card
+    auto card = page_around_mrz(MrzFormat::TD1, zone);
+    ASSERT_TRUE(card);
+    EXPECT_NEAR(card->aspect, 85.6f / 54.f, 1e-3);
+    // a degenerate zone has no page
+    EXPECT_FALSE(page_around_mrz(MrzFormat::TD3, Quad{zone[0], zone[0], zone[0], zone[0]}));
 }

@@ -12,9 +12,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 using namespace facegate;
@@ -211,6 +211,46 @@ TEST(OcrbGlyphs, ClassifiesRenderedGlyphsAtSeveralSizes) {
     EXPECT_EQ(wrong, 0) << "of " << total;
 }
 
+// OCR-B's 0 and O (and 8 and B) differ in shape by little, but its digits stand taller than its
+// capitals: a line's surely read glyphs give its scale, and each glyph's height then tells them apart
+TEST(OcrbGlyphs, HeightsInALineTellZeroFromO) {
+    REQUIRE_OCRB();
+    const auto& glyphs = OcrbGlyphs::instance();
+    EXPECT_GT(glyphs.relative_height('0'), glyphs.relative_height('O'));
+    EXPECT_NEAR(glyphs.relative_height('H'), 1.0f, 1e-6);
+    const std::string line = "P<UTO0O0ERIKSSON8B80O<ANNA<MARIA0O01234567O0";
+    for (int size : {32, 64, 100}) {
+        // each glyph in a cell of its own, on one baseline: the ink heights are the font's
+        std::vector<cv::Mat> cells;
+        for (char c : line) {
+            cv::Mat page(size * 2, size, CV_8UC3, cv::Scalar::all(255));
+            ocrb().putText(page, std::string(1, c), {size / 8, size * 3 / 2}, size, cv::Scalar::all(0), -1, cv::LINE_AA, true);
+            cv::Mat gray, ink;
+            cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+            cv::threshold(gray, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+            cells.push_back(ink);
+        }
+        auto matches = glyphs.classify(cells);
+        // shapes that blur or wear lean the wrong way: each 0, O, 8 and B made to read as its twin
+        // by a little less than what their heights differ by
+        const std::map<char, char> twin = {{'0', 'O'}, {'O', '0'}, {'8', 'B'}, {'B', '8'}};
+        for (size_t i = 0; i < line.size(); ++i) {
+            auto t = twin.find(line[i]);
+            if (t == twin.end()) continue;
+            GlyphMatch& m = matches[i];
+            m.runner_up = line[i];
+            m.runner_up_score = m.score_of(line[i]);
+            m.score = m.runner_up_score + 0.01f;
+            m.scores[mrz_alphabet_index(t->second)] = m.score;
+            m.ch = t->second;
+        }
+        glyphs.weigh_heights(matches);
+        std::string read;
+        for (const auto& m : matches) read += m.ch;
+        EXPECT_EQ(read, line) << "size " << size;
+    }
+}
+
 TEST(OcrbGlyphs, NoInkIsNoMatch) {
     REQUIRE_OCRB();
     EXPECT_EQ(OcrbGlyphs::instance().classify(cv::Mat::zeros(30, 20, CV_8U)).score, -1.0f);
@@ -381,19 +421,16 @@ TEST(MrzReader, ConcurrentReadsAgree) {
     }
 }
 
-TEST(MrzReader, FastEnoughOnAPhoto) {
+// a document pasted into a photo-sized picture of texture is found and read there (its cost is
+// measured by bench/run_document_eval.sh and the register benchmark, not here)
+TEST(MrzReader, ReadsADocumentInAPhotoSizedPicture) {
     REQUIRE_OCRB();
     cv::RNG rng(21);
     auto doc = document(MrzFormat::TD3, random_fields(rng, MrzFormat::TD3), Look{}, 21);
     cv::Mat photo = photo_like(1600, 1200, 9);
     doc.image(cv::Rect(0, 0, std::min(doc.image.cols, 1400), std::min(doc.image.rows, 1000)))
         .copyTo(photo(cv::Rect(100, 100, std::min(doc.image.cols, 1400), std::min(doc.image.rows, 1000))));
-    read_mrz(photo); // warm: templates rendered once
-    const auto start = std::chrono::steady_clock::now();
-    constexpr int kRuns = 5;
-    for (int i = 0; i < kRuns; ++i) read_mrz(photo);
-    const auto elapsed = std::chrono::steady_clock::now() - start;
-    const double ms = std::chrono::duration<double, std::milli>(elapsed).count() / kRuns;
-    std::cout << "read_mrz on 1600x1200: " << ms << " ms\n";
-    EXPECT_LT(ms, 250.0); // ~20 ms on an idle core; generous for loaded CI machines
+    auto r = read_mrz(photo);
+    ASSERT_TRUE(r.readable());
+    EXPECT_EQ(r.lines, doc.lines);
 }
