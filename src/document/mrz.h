@@ -74,6 +74,11 @@ enum class MrzDateKind { BIRTH, EXPIRY };
 std::optional<std::chrono::year_month_day> mrz_date(std::string_view yymmdd, MrzDateKind kind,
                                                     std::chrono::year_month_day today);
 
+// YYMMDD of a real month (1-12) and day (1-31) of any year; a month and day of fillers ("<<", a date
+// partly unknown, as ICAO 9303 writes it) pass too. an OCR misreading that keeps a date's check digit
+// often makes no date at all
+bool mrz_plausible_date(std::string_view yymmdd);
+
 // "YYYY-MM-DD" of YYMMDD, or nullopt as mrz_date
 std::optional<std::string> mrz_iso_date(std::string_view yymmdd, MrzDateKind kind,
                                         std::chrono::year_month_day today);

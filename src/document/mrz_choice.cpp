@@ -79,17 +79,10 @@ bool is_date_field(const MrzLayout& l, const MrzCheckedField& f) {
     return same(l.birth) || same(l.expiry);
 }
 
-// YYMMDD of a real month and day (any year): a date read with a digit wrong often is not
-bool plausible_date(std::string_view d) {
-    if (d.size() != 6 || !std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
-    const int month = (d[2] - '0') * 10 + (d[3] - '0'), day = (d[4] - '0') * 10 + (d[5] - '0');
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
 bool field_holds(const std::vector<std::string>& lines, const MrzCheckedField& f, bool date) {
     const std::string text = field_text(lines, f.parts);
     const char check = lines[size_t(f.check.line)][size_t(f.check.start)];
-    if (date && !plausible_date(text)) return false;
+    if (date && !mrz_plausible_date(text)) return false;
     auto digit = mrz_check_digit(text);
     if (digit && check == char('0' + *digit)) return true;
     // an empty field may carry '<' (or 0) as its check digit

@@ -269,8 +269,11 @@ std::optional<MrzParseResult> parse_mrz(const std::vector<std::string>& raw_line
     if (l.optional2.present()) f.optional_data2 = strip_fillers(text(lines, l.optional2));
 
     r.checks.push_back({"document_number", check_holds(number, number_check)});
-    r.checks.push_back({"birth_date", check_holds(f.birth_date, text(lines, l.birth_check)[0])});
-    r.checks.push_back({"expiry_date", check_holds(f.expiry_date, text(lines, l.expiry_check)[0])});
+    // a date's check digit holds only for a date: a zone read upside down can satisfy one by chance
+    r.checks.push_back({"birth_date", check_holds(f.birth_date, text(lines, l.birth_check)[0]) &&
+                                          mrz_plausible_date(f.birth_date)});
+    r.checks.push_back({"expiry_date", check_holds(f.expiry_date, text(lines, l.expiry_check)[0]) &&
+                                           mrz_plausible_date(f.expiry_date)});
     if (l.optional_check.present()) {
         // an empty personal number may carry '<' or 0 as its check digit
         std::string personal = text(lines, l.optional);
@@ -284,6 +287,16 @@ std::optional<MrzParseResult> parse_mrz(const std::vector<std::string>& raw_line
     r.corrections = corrections;
     r.lines = std::move(lines);
     return r;
+}
+
+bool mrz_plausible_date(std::string_view d) {
+    auto digits = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(d[i])) && std::isdigit(static_cast<unsigned char>(d[i + 1])); };
+    auto fillers = [&](size_t i) { return d[i] == '<' && d[i + 1] == '<'; };
+    auto two = [&](size_t i) { return (d[i] - '0') * 10 + (d[i + 1] - '0'); };
+    if (d.size() != 6 || !digits(0)) return false;
+    const bool month = fillers(2) || (digits(2) && two(2) >= 1 && two(2) <= 12);
+    const bool day = fillers(4) || (digits(4) && two(4) >= 1 && two(4) <= 31);
+    return month && day;
 }
 
 std::optional<std::chrono::year_month_day> mrz_date(std::string_view yymmdd, MrzDateKind kind,

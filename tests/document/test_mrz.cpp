@@ -375,3 +375,25 @@ TEST(MrzDates, Expiry) {
     EXPECT_TRUE(today.ok());
     EXPECT_GE(int(today.year()), 2024);
 }
+
+// a date's check digit holds only for a date: a zone read upside down can satisfy one by chance
+// (`DDDDDDDDD9XXX3288218...` did, month 88)
+TEST(MrzParse, ADateCheckHoldsOnlyForARealDate) {
+    EXPECT_TRUE(mrz_plausible_date("740812"));
+    EXPECT_TRUE(mrz_plausible_date("74<<<<")); // month and day unknown, as ICAO writes it
+    EXPECT_TRUE(mrz_plausible_date("7408<<"));
+    EXPECT_FALSE(mrz_plausible_date("741812"));
+    EXPECT_FALSE(mrz_plausible_date("740800"));
+    EXPECT_FALSE(mrz_plausible_date("740832"));
+    EXPECT_FALSE(mrz_plausible_date("<<0812"));
+    EXPECT_FALSE(mrz_plausible_date("74O812"));
+    EXPECT_FALSE(mrz_plausible_date("7408"));
+
+    auto f = specimen_fields("P", "L898902C3", "ZE184226B");
+    f.birth_date = "328821"; // month 88: its check digit composed right all the same
+    auto parsed = parse_mrz(compose_mrz(MrzFormat::TD3, f));
+    ASSERT_TRUE(parsed);
+    EXPECT_FALSE(check_valid(*parsed, "birth_date"));
+    EXPECT_TRUE(check_valid(*parsed, "composite"));
+    EXPECT_FALSE(parsed->all_checks_valid);
+}

@@ -174,7 +174,7 @@ TEST(MrzChoice, DocumentCodeAndCheckDigitsTellAPassportFromAVisa) {
 
     const MrzFields f{.document_code = "V", .issuing_state = "UTO", .surname = "ERIKSSON", .given_names = "ANNA MARIA",
                       .document_number = "L8988901C", .nationality = "XXX", .birth_date = "400907", .sex = "F",
-                      .expiry_date = "961210", .optional_data = "6ZE184226B"};
+                      .expiry_date = "961210", .optional_data = "6ZE184226B", .optional_data2 = ""};
     auto parsed = parse_mrz(choose_mrz_characters(glyphs_of(compose_mrz(MrzFormat::MRV_A, f))).lines);
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->format, MrzFormat::MRV_A);
