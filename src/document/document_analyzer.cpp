@@ -176,6 +176,17 @@ bool worth_turning(const DocumentAnalysis& a) {
     return !(a.outline_found && a.portrait && a.evidence.portrait_placement >= 0.5f);
 }
 
+// the turns that bring a band found but not read to the horizontal, reading either way: its own
+// direction is more exact than the print's, which a portrait or a guilloche can pull off by degrees
+std::vector<float> zone_turns(const DocumentAnalysis& a) {
+    if (!a.mrz_band_found) return {};
+    const cv::Point2f along = a.mrz_zone[1] - a.mrz_zone[0];
+    if (cv::norm(along) < 1) return {};
+    const float degrees = float(std::atan2(along.y, along.x) * 180 / CV_PI);
+    auto wrapped = [](float t) { return t > 180 ? t - 360 : t <= -180 ? t + 360 : t; };
+    return {wrapped(degrees + 180), wrapped(degrees)};
+}
+
 // the analysis of the picture turned is the better one: its MRZ reads where the other's does not, or
 // it is the more confident with the MRZ read as well as the other's
 bool better_turned(const DocumentAnalysis& turned, const DocumentAnalysis& as_came) {
@@ -191,6 +202,7 @@ cv::Point2f apply(const cv::Matx23d& m, cv::Point2f p) {
 // an analysis of the turned picture, in the coordinates of the picture as it came
 void map_back(DocumentAnalysis& a, const TurnedPicture& turned, const cv::Size& original) {
     for (auto& p : a.outline) p = apply(turned.back, p);
+    for (auto& p : a.mrz_zone) p = apply(turned.back, p);
     if (a.portrait) {
         const cv::Rect2f& r = a.portrait->box.rect;
         std::vector<cv::Point2f> corners = {apply(turned.back, r.tl()), apply(turned.back, {r.x + r.width, r.y}),
@@ -230,7 +242,7 @@ DocumentAnalysis DocumentAnalyzer::analyze(const cv::Mat& bgr, std::chrono::year
             std::optional<float> turn;
             {
                 Stopwatch watch(timings ? &timings->orientation : nullptr);
-                turn = find_mrz_turn(bgr);
+                turn = find_mrz_turn(bgr, zone_turns(result));
             }
             if (turn) {
                 const TurnedPicture turned = turn_picture(bgr, *turn);
@@ -295,6 +307,7 @@ DocumentAnalysis DocumentAnalyzer::run(const cv::Mat& bgr, std::chrono::year_mon
     result.page_from_mrz = doc.inferred;
     result.outline = doc.corners;
     result.mrz_band_found = mrz.band_found;
+    result.mrz_zone = mrz.zone;
     result.mrz = mrz.parse;
     result.mrz_raw_lines = mrz.raw_lines;
     result.mrz_characters = mrz.characters;

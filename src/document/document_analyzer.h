@@ -55,6 +55,9 @@ struct DocumentAnalysis {
     std::vector<std::string> mrz_raw_lines; // the zone's cells as first classified (explain, debugging)
     std::vector<std::vector<MrzCharacter>> mrz_characters; // per character: read or corrected, alternatives
     bool mrz_band_found = false;         // a band of MRZ-like lines was seen (read or not)
+    // where that band's text runs (first glyph's top-left, last glyph's top-right, the bottom corners
+    // of its last line), in the picture's pixels, when a band was found: its direction, read or not
+    std::array<cv::Point2f, 4> mrz_zone{};
     std::optional<bool> expired;         // from the MRZ expiry date vs `today`; nullopt without an MRZ
     float document_confidence = 0;       // 0-100
     std::optional<FaceAnalysis> portrait; // the document's portrait, embedding included, decoded-image pixels

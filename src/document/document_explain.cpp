@@ -100,12 +100,15 @@ std::string document_analysis_json(const DocumentAnalysis& a, const DocumentTimi
     if (explain) {
         ordered_json outline = ordered_json::array();
         for (const auto& p : a.outline) outline.push_back({round2(p.x), round2(p.y)});
+        ordered_json zone = ordered_json::array();
+        for (const auto& p : a.mrz_zone) zone.push_back({round2(p.x), round2(p.y)});
         out["explain"] = {{"imageWidth", a.image_width},
                           {"imageHeight", a.image_height},
                           {"rotationDegrees", round2(a.rotation_degrees)},
                           {"outlineFound", a.outline_found},
                           {"outline", a.outline_found ? outline : ordered_json(nullptr)},
                           {"pageFromMrz", a.page_from_mrz ? outline : ordered_json(nullptr)},
+                          {"mrzZone", a.mrz_band_found ? zone : ordered_json(nullptr)},
                           {"facesFound", a.faces_found},
                           {"evidence", evidence_json(a.evidence)},
                           {"mrzRawLines", a.mrz_raw_lines},

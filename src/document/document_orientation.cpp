@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -18,14 +19,23 @@ constexpr int kAngleSize = 800;    // long side the print's direction is measure
 constexpr int kBins = 90;          // one degree each, modulo 90
 constexpr float kUpright = 1.5f;   // degrees: a print this close to upright was read upright already
 constexpr int kTrySize = 1200;     // long side the turns are tried at
+constexpr float kSameTurn = 3.0f;  // degrees: a quarter turn this close to a hint is that hint
 constexpr float kPi = 3.14159265f;
 
 // whether the MRZ of a turned picture reads: on the whole picture (a scan, a page filling the frame),
 // else on the document its outline gives (a photo, where the zone is small and in perspective)
-bool mrz_reads(const cv::Mat& turned) {
-    if (read_mrz(turned).readable()) return true;
+enum class TurnRead { READS, ZONE_SEEN, NOTHING };
+
+// whether the MRZ of a turned picture reads: on the picture itself (a scan) or on the outline located
+// on it (a photo, whose zone is small and in perspective)
+TurnRead mrz_reads(const cv::Mat& turned) {
+    const MrzReadResult whole = read_mrz(turned);
+    if (whole.readable()) return TurnRead::READS;
     const LocatedDocument doc = locate_document(turned, std::nullopt);
-    return doc.outline_found && read_mrz(doc.rectified).readable();
+    if (!doc.outline_found) return whole.band_found ? TurnRead::ZONE_SEEN : TurnRead::NOTHING;
+    const MrzReadResult on_page = read_mrz(doc.rectified);
+    if (on_page.readable()) return TurnRead::READS;
+    return whole.band_found || on_page.band_found ? TurnRead::ZONE_SEEN : TurnRead::NOTHING;
 }
 
 } // namespace
@@ -83,7 +93,7 @@ TurnedPicture turn_picture(const cv::Mat& bgr, float degrees) {
     return out;
 }
 
-std::optional<float> find_mrz_turn(const cv::Mat& bgr) {
+std::optional<float> find_mrz_turn(const cv::Mat& bgr, const std::vector<float>& hints) {
     // cheaply: on a smaller copy (the turn found is then applied to the full picture)
     cv::Mat small = bgr;
     const float scale = std::min(1.0f, float(kTrySize) / float(std::max(bgr.cols, bgr.rows)));
@@ -104,8 +114,28 @@ std::optional<float> find_mrz_turn(const cv::Mat& bgr) {
         auto rank = [](float t) { return std::abs(std::abs(t) - 90.0f) < 45.0f ? 0 : std::abs(t) < 45 ? 1 : 2; };
         return rank(a) < rank(b);
     });
+    // the hints first, then the quarter turns not within a few degrees of one of them
+    std::vector<float> tried = hints;
     for (float t : turns) {
-        if (mrz_reads(turn_picture(small, t).bgr)) return t;
+        const bool near_hint = std::any_of(hints.begin(), hints.end(), [&](float h) {
+            const float d = std::abs(std::remainder(t - h, 360.0f));
+            return d < kSameTurn;
+        });
+        if (!near_hint) tried.push_back(t);
+    }
+    std::vector<float> seen;
+    for (float t : tried) {
+        const TurnRead r = mrz_reads(turn_picture(small, t).bgr);
+        if (r == TurnRead::READS) return t;
+        if (r == TurnRead::ZONE_SEEN) seen.push_back(t);
+    }
+    // a zone seen on the smaller copy but not read there may read at full resolution (small glyphs:
+    // an ID card's MRZ far from the camera). only those turns: a picture with no zone (a selfie)
+    // pays nothing more
+    if (scale < 1) {
+        for (float t : seen) {
+            if (mrz_reads(turn_picture(bgr, t).bgr) == TurnRead::READS) return t;
+        }
     }
     return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace facegate {
 
@@ -18,9 +19,11 @@ namespace facegate {
 float print_angle_mod90(const cv::Mat& gray);
 
 // the turn (degrees, cv::getRotationMatrix2D's sense, counter-clockwise on screen) under which the
-// picture's MRZ reads with every check digit valid; nullopt when none does. the upright picture is
-// not tried (the caller read it already). costs a few MRZ reads of the turned picture.
-std::optional<float> find_mrz_turn(const cv::Mat& bgr);
+// picture's MRZ reads with every check digit valid; nullopt when none does. `hints` are tried first
+// (the turns a zone seen but not read suggests), then the quarter turns from the print's angle; the
+// upright picture is not tried (the caller read it already). costs a few MRZ reads of the turned
+// picture.
+std::optional<float> find_mrz_turn(const cv::Mat& bgr, const std::vector<float>& hints = {});
 
 struct TurnedPicture {
     cv::Mat bgr;

@@ -18,6 +18,7 @@ namespace facegate {
 namespace {
 
 constexpr int kWorkSize = 1000;        // the longest side the zone is searched at
+constexpr float kLargeWorkSize = 1800; // and, in a larger picture where none read, at
 constexpr float kReadHeight = 32.0f;   // glyph height (px) a zone is straightened to for reading
 constexpr float kLookHeight = 20.0f;   // and for a first look at its shape and angle
 constexpr size_t kMaxTried = 10;       // groups of lines looked at closely, best first
@@ -881,42 +882,53 @@ MrzReadResult read_mrz(const cv::Mat& bgr) {
     const cv::Mat gray = to_gray(bgr, s.gray);
     if (gray.empty()) return {};
 
-    const float work_scale = std::min(1.0f, float(kWorkSize) / float(std::max(gray.cols, gray.rows)));
+    const float long_side = float(std::max(gray.cols, gray.rows));
     std::optional<BandRead> best;
     auto readable = [&] { return best && best->reading.parsed && best->reading.parsed->all_checks_valid; };
-    std::vector<Candidate> looked_at;
+    std::vector<Candidate> looked_at; // in the picture's pixels
     auto looked_at_before = [&](const Candidate& c) {
         return std::any_of(looked_at.begin(), looked_at.end(), [&](const Candidate& o) {
             return cv::norm(c.center - o.center) < 0.5f * o.thickness && std::abs(c.length - o.length) < 0.1f * o.length &&
                    c.lines == o.lines;
         });
     };
-    // the picture as it is; then, when no zone read, with the line finder's contrast evened out: a
-    // reflection over part of the zone breaks its lines below the one threshold of the picture
-    for (bool even : {false, true}) {
-        if (readable()) break;
-        std::vector<Candidate> candidates;
-        try {
-            candidates = find_candidates(shrink(gray, work_scale, s), even, s);
-        } catch (const cv::Exception&) {
-            break; // an image OpenCV cannot filter holds no zone we can read
-        }
-        size_t tried = 0, zones = 0;
-        for (const auto& c : candidates) {
-            if (tried == kMaxTried || zones == kMaxZones) break;
-            if (looked_at_before(c)) continue;
-            ++tried;
-            looked_at.push_back(c);
-            BandRead b;
-            try {
-                b = read_candidate(gray, c, work_scale, glyphs, s);
-            } catch (const cv::Exception&) {
-                continue; // an image OpenCV cannot process in some step holds no zone we can read
-            }
-            if (!b.structure) continue;
-            ++zones;
-            if (!best || b.reading.better_than(best->reading)) best = std::move(b);
+    // at the working scale; then, in a large picture where no zone read, at a larger one: a zone that
+    // is a small part of it (a document far from the camera, a photo turned onto a wider canvas) has
+    // glyphs too small at the first to make lines
+    std::vector<float> work_scales = {std::min(1.0f, float(kWorkSize) / long_side)};
+    if (long_side > kLargeWorkSize) work_scales.push_back(kLargeWorkSize / long_side);
+    for (float work_scale : work_scales) {
+        // the picture as it is; then, when no zone read, with the line finder's contrast evened out: a
+        // reflection over part of the zone breaks its lines below the one threshold of the picture
+        for (bool even : {false, true}) {
             if (readable()) break;
+            std::vector<Candidate> candidates;
+            try {
+                candidates = find_candidates(shrink(gray, work_scale, s), even, s);
+            } catch (const cv::Exception&) {
+                break; // an image OpenCV cannot filter holds no zone we can read
+            }
+            size_t tried = 0, zones = 0;
+            for (const auto& c : candidates) {
+                if (tried == kMaxTried || zones == kMaxZones) break;
+                Candidate in_picture = c;
+                in_picture.center = c.center / work_scale;
+                in_picture.length = c.length / work_scale;
+                in_picture.thickness = c.thickness / work_scale;
+                if (looked_at_before(in_picture)) continue;
+                ++tried;
+                looked_at.push_back(in_picture);
+                BandRead b;
+                try {
+                    b = read_candidate(gray, c, work_scale, glyphs, s);
+                } catch (const cv::Exception&) {
+                    continue; // an image OpenCV cannot process in some step holds no zone we can read
+                }
+                if (!b.structure) continue;
+                ++zones;
+                if (!best || b.reading.better_than(best->reading)) best = std::move(b);
+                if (readable()) break;
+            }
         }
     }
     MrzReadResult result = best ? result_of(*best, gray.size()) : MrzReadResult{};

@@ -427,6 +427,23 @@ TEST(MrzReader, ConcurrentReadsAgree) {
     }
 }
 
+// a document that is a small part of a large picture (far from the camera, or a photo turned onto a
+// wider canvas): its glyphs are too small to make lines at the working scale, and are found at the
+// larger one the reader tries when nothing read
+TEST(MrzReader, ASmallZoneInALargePictureIsFound) {
+    REQUIRE_OCRB();
+    cv::RNG rng(33);
+    Look look;
+    look.char_height = 10; // 3 px at the working scale of 1000 px: too small to make lines
+    auto doc = document(MrzFormat::TD3, random_fields(rng, MrzFormat::TD3), look, 33);
+    cv::Mat picture = photo_like(3200, 2400, 33);
+    ASSERT_LT(doc.image.cols, 1200);
+    doc.image.copyTo(picture(cv::Rect(cv::Point(1100, 900), doc.image.size())));
+    auto r = read_mrz(picture);
+    ASSERT_TRUE(r.readable()) << describe(r);
+    EXPECT_EQ(r.lines, doc.lines);
+}
+
 // a document pasted into a photo-sized picture of texture is found and read there (its cost is
 // measured by bench/run_document_eval.sh and the register benchmark, not here)
 TEST(MrzReader, ReadsADocumentInAPhotoSizedPicture) {
