@@ -22,8 +22,6 @@ constexpr int kTrySize = 1200;     // long side the turns are tried at
 constexpr float kSameTurn = 3.0f;  // degrees: a quarter turn this close to a hint is that hint
 constexpr float kPi = 3.14159265f;
 
-// whether the MRZ of a turned picture reads: on the whole picture (a scan, a page filling the frame),
-// else on the document its outline gives (a photo, where the zone is small and in perspective)
 enum class TurnRead { READS, ZONE_SEEN, NOTHING };
 
 // whether the MRZ of a turned picture reads: on the picture itself (a scan) or on the outline located
@@ -114,8 +112,11 @@ std::optional<float> find_mrz_turn(const cv::Mat& bgr, const std::vector<float>&
         auto rank = [](float t) { return std::abs(std::abs(t) - 90.0f) < 45.0f ? 0 : std::abs(t) < 45 ? 1 : 2; };
         return rank(a) < rank(b);
     });
-    // the hints first, then the quarter turns not within a few degrees of one of them
-    std::vector<float> tried = hints;
+    // the hints first (but the picture as it came, read already), then the quarter turns not within
+    // a few degrees of one of them
+    std::vector<float> tried;
+    for (float h : hints)
+        if (std::abs(std::remainder(h, 360.0f)) >= kSameTurn) tried.push_back(h);
     for (float t : turns) {
         const bool near_hint = std::any_of(hints.begin(), hints.end(), [&](float h) {
             const float d = std::abs(std::remainder(t - h, 360.0f));

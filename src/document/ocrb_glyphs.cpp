@@ -47,6 +47,7 @@ cv::Mat render(cv::freetype::FreeType2& font, char c) {
 }
 
 constexpr double kBlurs[] = {0.0, 0.05, 0.09}; // Gaussian sigma as a share of the glyph's height
+constexpr double kSlant = 0.2; // the slanted variants' shear (top's shift / height)
 
 // `large` made `height` px tall (a capital's height) and blurred by `blur`, ink scaled to 255 at its
 // strongest, as the reader scales a glyph's cell
@@ -61,8 +62,17 @@ cv::Mat small_variant(const cv::Mat& large, int height, double blur) {
     return soft;
 }
 
+// `glyph` slanted: its top moved right by `shear` x its height, about its middle
+cv::Mat slanted(const cv::Mat& glyph, double shear) {
+    const cv::Matx23d m(1, shear, -shear * glyph.rows / 2.0, 0, 1, 0);
+    cv::Mat out;
+    cv::warpAffine(glyph, out, m, glyph.size());
+    return out;
+}
+
 // the variants the reader meets: stroke weight (ink spread or thinned print), size (a glyph of 14 px
-// loses detail that one of 26 keeps) and blur
+// loses detail that one of 26 keeps), blur, and slant (a page read without its outline, an open
+// booklet's, keeps the perspective's shear: its glyphs lean by up to a fifth of their height)
 std::vector<cv::Mat> variants(const cv::Mat& large) {
     std::vector<cv::Mat> out;
     for (int weight : {-2, 0, 2, 4}) {
@@ -75,6 +85,9 @@ std::vector<cv::Mat> variants(const cv::Mat& large) {
         }
         for (int height : {14, 26})
             for (double blur : kBlurs) out.push_back(small_variant(weighted, height, blur));
+        if (weight != 0 && weight != 2) continue; // the commonest weights only: each variant costs every read
+        for (double shear : {-kSlant, kSlant})
+            for (double blur : {kBlurs[0], kBlurs[1]}) out.push_back(small_variant(slanted(weighted, shear), 26, blur));
     }
     return out;
 }
