@@ -30,6 +30,8 @@ constexpr float kMaxBandHeight = 800;
 constexpr float kMaxLineAspect = 65;   // 44 glyphs at the widest pitch (1.4 heights) are ~62 heights long
 constexpr int kLengths[] = {30, 36, 44}; // characters per line: TD1, TD2 / MRV-B, TD3 / MRV-A
 constexpr double kMaxPitchChange = 0.4; // share by which a zone's pitch may change from end to end (perspective)
+constexpr double kMaxOrderedPitchChange = 0.6; // and when each glyph's cell is known by its order
+constexpr float kOrderedOffCell = 0.4f;        // cells a glyph may then lie off its cell's centre
 constexpr float kEvenLineHeight = 16;  // a text line's height at the working scale, for even_out_ink
 // pieces of one line further apart than this (x the line's thickness) are two lines: a glare streak
 // across a zone leaves a gap of about 2
@@ -453,6 +455,32 @@ std::vector<std::pair<int, int>> find_rows(const cv::Mat& ink, float glyph_heigh
     return lines;
 }
 
+// a line of exactly as many glyphs as an MRZ line has characters (every cell filled, '<' included)
+// gives each glyph its cell by its order: the grid is then fitted to all of them at once, which
+// holds where the walk loses its way (a line foreshortened to half its pitch, an open booklet close
+// to the camera), the pitch allowed to change more. taken only when every glyph then lies well
+// within its own cell (a quadratic grid follows a strong perspective to a third of a pitch)
+template <typename Fit>
+void fit_one_glyph_per_cell(Line& line, Fit& fit) {
+    const int n = int(line.glyphs.size());
+    if (std::find(std::begin(kLengths), std::end(kLengths), n) == std::end(kLengths)) return;
+    const Line before = line;
+    std::vector<cv::Point2f> ordered;
+    for (int k = 0; k < n; ++k) ordered.push_back({float(k), line.glyphs[size_t(k)].cx()});
+    if (!fit(ordered, kMaxOrderedPitchChange)) {
+        line = before;
+        return;
+    }
+    for (int k = 0; k < n; ++k) {
+        if (std::abs(line.cell_at(line.glyphs[size_t(k)].cx()) - float(k)) > kOrderedOffCell) {
+            line = before;
+            return;
+        }
+    }
+    line.grid_fit = 1;
+    line.cells = float(n);
+}
+
 // the grid of a line's cells: each single glyph given its cell by walking the line from the first
 // glyph (cell 0), then a least-squares grid with a pitch that may change along the line (a zone in
 // perspective), refitted over every glyph near one of its cells, so that an end glyph touching a
@@ -463,7 +491,7 @@ void fit_grid(Line& line, float width) {
     const float single = 0.95f * line.height;
     // least squares of centre = first + pitch k + bend k^2 over (k, centre) pairs; the bend only once
     // they span enough cells to tell it from noise. false when the pairs do not fix a grid
-    auto fit = [&](const std::vector<cv::Point2f>& cells_and_centres) {
+    auto fit = [&](const std::vector<cv::Point2f>& cells_and_centres, double max_change = kMaxPitchChange) {
         if (cells_and_centres.size() < 5) return false;
         const bool bent = cells_and_centres.back().x - cells_and_centres.front().x >= 24;
         cv::Matx33d a = cv::Matx33d::zeros();
@@ -477,9 +505,9 @@ void fit_grid(Line& line, float width) {
         if (std::abs(cv::determinant(a)) < 1e-9) return false;
         const cv::Vec3d x = a.solve(b, cv::DECOMP_LU);
         if (x[1] < 0.3 * line.height) return false;
-        // foreshortening changes the pitch by at most kMaxPitchChange (its share) over the cells seen
+        // foreshortening changes the pitch by at most max_change (its share) over the cells seen
         const double span = std::max(8.0f, cells_and_centres.back().x);
-        const double max_bend = kMaxPitchChange * x[1] / (2 * span);
+        const double max_bend = max_change * x[1] / (2 * span);
         line.grid_first = float(x[0]);
         line.pitch = float(x[1]);
         line.bend = float(std::clamp(x[2], -max_bend, max_bend));
@@ -525,6 +553,7 @@ void fit_grid(Line& line, float width) {
     line.grid_fit = singles ? float(on_grid) / float(singles) : 0.0f;
     // the last glyph's right edge is half a glyph past its cell's centre
     line.cells = line.cell_at(float(line.glyphs.back().box.br().x) - width / 2) + 1;
+    if (line.grid_fit < kMinGridFit) fit_one_glyph_per_cell(line, fit);
 }
 
 // the glyphs of the line in rows [top, bottom]
