@@ -213,7 +213,6 @@ std::vector<GlyphMatch> OcrbGlyphs::classify(const std::vector<cv::Mat>& inks) c
         cv::Mat feature;
         cv::Size extent;
         if (!normalise(inks[i], feature, aspects[i], &extent)) continue;
-        out[i].ink_width = float(extent.width);
         out[i].ink_height = float(extent.height);
         feature.copyTo(features.row(int(i)));
         has_ink[i] = true;

@@ -35,11 +35,10 @@ struct GlyphMatch {
     // every character's score (its best template), in kMrzAlphabet's order: the ranked alternatives a
     // reader that knows which characters a position allows chooses among. -1 everywhere without ink
     std::array<float, kMrzAlphabetSize> scores{};
-    // the ink's extent in the cell (its pixels of at least half strength), px: the classifier scales
+    // the ink's height in the cell (its pixels of at least half strength), px: the classifier scales
     // every glyph to one height, but OCR-B's digits stand taller than its capitals (0 and O differ
     // by little else), which a reader comparing glyphs of one zone can use
     float ink_height = 0;
-    float ink_width = 0;
 
     float score_of(char c) const { return scores[mrz_alphabet_index(c)]; }
     // the best-scoring character of `allowed` (its first without ink)
@@ -69,13 +68,13 @@ class OcrbGlyphs {
     std::vector<GlyphMatch> classify(const std::vector<cv::Mat>& inks) const;
 
     // the glyphs of one printed line (cut at one scale) rescored by their height: each character's
-    // score loses what its font height disagrees with the glyph's ink height, at the scale the line's
-    // surely read glyphs give near it (a line in perspective shrinks along its length). this tells a
-    // 0 from an O, an 8 from a B, which a shape scaled to one height cannot
+    // score loses what its height (relative_height) disagrees with the glyph's ink height, at the
+    // scale the line's surely read glyphs give near it (a line in perspective shrinks along its
+    // length). this tells a 0 from an O, an 8 from a B, which a shape scaled to one height cannot
     void weigh_heights(std::vector<GlyphMatch>& line) const;
 
     // the normalised feature of a glyph (kWidth*kHeight floats, zero mean, unit norm) and its
-    // bounding-box aspect (width / height); false when there is no ink
+    // bounding-box aspect (width / height), and the box's size when `extent` is given; false when there is no ink
     static bool normalise(const cv::Mat& ink, cv::Mat& feature, float& aspect, cv::Size* extent = nullptr);
 
     explicit OcrbGlyphs(const std::filesystem::path& font); // renders the templates
