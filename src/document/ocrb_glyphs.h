@@ -81,7 +81,7 @@ class OcrbGlyphs {
     size_t template_count() const { return static_cast<size_t>(templates_.rows); }
 
     // the height of `c`'s ink as the reader measures it (at its reading height, over the variants'
-    // blurs), relative to a capital H: OCR-B's digits stand 10-17% taller than H, its O 11%, its Q,
+    // blurs), relative to a capital H: OCR-B's digits stand 7-17% taller than H, its O 11%, its Q,
     // B and flat capitals 2-4%, its '<' 11% less
     float relative_height(char c) const { return heights_[mrz_alphabet_index(c)]; }
 
