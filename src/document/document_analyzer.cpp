@@ -87,8 +87,9 @@ int rank_of(const MrzEvidence& m) {
     return m.parse ? 2 : m.band_found ? 1 : 0;
 }
 
-// the MRZ of the rectified document; when an outline was found but the zone cannot be read there
-// (an outline that cut the zone off), of the whole picture too: the reader finds zones in photos
+// the MRZ of the document: of its page rectified when an outline was found, and of the whole picture
+// when the zone cannot be read there (an outline that cut the zone off) or without an outline: the
+// reader finds zones in photos
 MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
     // without an outline the rectified picture is the whole one made smaller: the picture itself
     // keeps the glyphs' detail
@@ -104,7 +105,7 @@ MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
     } else {
         best = evidence_of(read_mrz(doc.rectified), doc.homography.inv());
     }
-    if (rank_of(best) < 3 && doc.outline_found) {
+    if (rank_of(best) < 3) {
         MrzEvidence whole = evidence_of(read_mrz(bgr));
         if (rank_of(whole) > rank_of(best)) best = std::move(whole);
     }

@@ -464,18 +464,17 @@ template <typename Fit>
 void fit_one_glyph_per_cell(Line& line, Fit& fit) {
     const int n = int(line.glyphs.size());
     if (std::find(std::begin(kLengths), std::end(kLengths), n) == std::end(kLengths)) return;
-    const Line before = line;
+    const float first = line.grid_first, pitch = line.pitch, bend = line.bend; // what `fit` changes
     std::vector<cv::Point2f> ordered;
     for (int k = 0; k < n; ++k) ordered.push_back({float(k), line.glyphs[size_t(k)].cx()});
-    if (!fit(ordered, kMaxOrderedPitchChange)) {
-        line = before;
+    bool fits = fit(ordered, kMaxOrderedPitchChange);
+    for (int k = 0; fits && k < n; ++k)
+        fits = std::abs(line.cell_at(line.glyphs[size_t(k)].cx()) - float(k)) <= kOrderedOffCell;
+    if (!fits) {
+        line.grid_first = first;
+        line.pitch = pitch;
+        line.bend = bend;
         return;
-    }
-    for (int k = 0; k < n; ++k) {
-        if (std::abs(line.cell_at(line.glyphs[size_t(k)].cx()) - float(k)) > kOrderedOffCell) {
-            line = before;
-            return;
-        }
     }
     line.grid_fit = 1;
     line.cells = float(n);
