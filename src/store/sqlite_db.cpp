@@ -13,6 +13,7 @@ void throw_error(sqlite3* db, int rc, std::string_view context) {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+        throw BusyError(ErrorCode::STORE_UNAVAILABLE, std::move(message));
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:

@@ -5,6 +5,8 @@
 // A Connection is used by one thread at a time (the store's pool hands it out); it is opened with
 // SQLITE_OPEN_NOMUTEX for that reason.
 
+#include "common/error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,14 @@ namespace facegate::sqlite {
 // throws Error: STORE_UNAVAILABLE for I/O, locking, full-disk, corruption and open failures (the
 // database cannot be used now), INTERNAL for anything else (SQL errors, constraint violations: bugs)
 [[noreturn]] void throw_error(sqlite3* db, int rc, std::string_view context);
+
+// the STORE_UNAVAILABLE thrown for SQLITE_BUSY and SQLITE_LOCKED: another connection holds the lock.
+// SQLite answers so without calling the busy handler where waiting could deadlock, so a caller that
+// knows the whole step is safe to repeat (opening the file) may try again
+class BusyError : public Error {
+  public:
+    using Error::Error;
+};
 
 // a prepared statement borrowed from a Connection's cache; reset and unbound on destruction
 class Statement {

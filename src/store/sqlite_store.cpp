@@ -18,7 +18,9 @@
 #include <condition_variable>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
+#include <thread>
 #include <type_traits>
 #include <unordered_set>
 
@@ -427,8 +429,7 @@ SqliteStore::SqliteStore(SqliteStoreOptions options) : options_(std::move(option
     if (fd < 0) throw Error(ErrorCode::STORE_UNAVAILABLE, "store: cannot create the database file");
     ::close(fd);
 
-    std::unique_ptr<Connection> first = open_connection(true);
-    sqlite_schema::migrate(*first);
+    std::unique_ptr<Connection> first = open_and_migrate();
     pool_ = std::make_unique<Pool>(options_.max_connections, [this] { return open_connection(false); });
     pool_->adopt(std::move(first));
     // the data keys: a missing or wrong KEK is refused here, before anything is written
@@ -438,6 +439,27 @@ SqliteStore::SqliteStore(SqliteStoreOptions options) : options_(std::move(option
 SqliteStore::~SqliteStore() = default;
 
 std::int64_t SqliteStore::now_ms() const { return options_.clock_ms(); }
+
+// Several processes may create the file at once: the switch to WAL needs the file's exclusive lock,
+// and SQLite refuses it with SQLITE_BUSY at once, without the busy handler, where waiting could
+// deadlock (each connection holding the shared lock the other waits on). Opening and migrating are
+// safe to repeat (the migration is one transaction), so they are, after a short randomised pause,
+// until busy_timeout has passed.
+std::unique_ptr<Connection> SqliteStore::open_and_migrate() const {
+    const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
+    std::minstd_rand jitter(static_cast<unsigned>(::getpid()) ^
+                            static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    for (;;) {
+        try {
+            std::unique_ptr<Connection> c = open_connection(true);
+            sqlite_schema::migrate(*c);
+            return c;
+        } catch (const sqlite::BusyError&) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % 20));
+    }
+}
 
 std::unique_ptr<Connection> SqliteStore::open_connection(bool create) const {
     auto c = std::make_unique<Connection>(path_.string(), create);

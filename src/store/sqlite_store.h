@@ -158,6 +158,7 @@ class SqliteStore final : public Store {
 
     std::int64_t now_ms() const;
     std::unique_ptr<sqlite::Connection> open_connection(bool create) const;
+    std::unique_ptr<sqlite::Connection> open_and_migrate() const; // the first connection, schema current
     void checkpoint(sqlite::Connection& c);
 
     // run `work(connection)` in a read transaction (a consistent snapshot) / in a BEGIN IMMEDIATE
