@@ -63,6 +63,7 @@ struct MrzEvidence {
     bool band_found = false;
     std::optional<MrzParseResult> parse;
     float glyph_score = 0;
+    int doubtful_characters = 0; // MrzReadResult::doubtful_characters
     std::vector<std::string> raw_lines;
     std::vector<std::vector<MrzCharacter>> characters;
     std::array<cv::Point2f, 4> zone{}; // the zone's text corners in the picture's pixels (MrzReadResult::zone_corners)
@@ -75,6 +76,7 @@ MrzEvidence evidence_of(MrzReadResult reading, const cv::Matx33d& to_picture = c
     out.band_found = reading.band_found;
     out.parse = std::move(reading.parsed);
     out.glyph_score = reading.mean_glyph_score;
+    out.doubtful_characters = reading.doubtful_characters;
     out.raw_lines = std::move(reading.raw_lines);
     out.characters = std::move(reading.characters);
     return out;
@@ -82,9 +84,15 @@ MrzEvidence evidence_of(MrzReadResult reading, const cv::Matx33d& to_picture = c
 
 bool conclusive(const MrzEvidence& m) { return m.parse && m.parse->all_checks_valid && m.parse->checks.size() >= 4; }
 
+// read surely, every check holding, parsed, a zone seen, nothing
 int rank_of(const MrzEvidence& m) {
-    if (m.parse && m.parse->all_checks_valid) return 3;
+    if (m.parse && m.parse->all_checks_valid) return m.doubtful_characters == 0 ? 4 : 3;
     return m.parse ? 2 : m.band_found ? 1 : 0;
+}
+
+bool better_evidence(const MrzEvidence& a, const MrzEvidence& b) {
+    if (rank_of(a) != rank_of(b)) return rank_of(a) > rank_of(b);
+    return rank_of(a) == 3 && a.doubtful_characters < b.doubtful_characters;
 }
 
 // the MRZ of the document: of its page rectified when an outline was found, and of the whole picture
@@ -105,9 +113,9 @@ MrzEvidence read_document_mrz(const LocatedDocument& doc, const cv::Mat& bgr) {
     } else {
         best = evidence_of(read_mrz(doc.rectified), doc.homography.inv());
     }
-    if (rank_of(best) < 3) {
+    if (rank_of(best) < 4) {
         MrzEvidence whole = evidence_of(read_mrz(bgr));
-        if (rank_of(whole) > rank_of(best)) best = std::move(whole);
+        if (better_evidence(whole, best)) best = std::move(whole);
     }
     return best;
 }

@@ -23,7 +23,11 @@ constexpr float kReadHeight = 32.0f;   // glyph height (px) a zone is straighten
 constexpr float kLookHeight = 20.0f;   // and for a first look at its shape and angle
 constexpr size_t kMaxTried = 10;       // groups of lines looked at closely, best first
 constexpr size_t kMaxZones = 4;        // MRZ-shaped zones read before giving up on the rest
+// a cell's best template correlation below this is no glyph (a reflection's remains, a smudge): a
+// reading that holds only by choosing among such cells' alternatives is doubtful
+constexpr float kDoubtfulGlyph = 0.35f;
 constexpr double kWeakInk = 0.6;       // ink as weak as this share of the Otsu level joins stronger ink
+constexpr int kFaintInk = 12;          // ink strength (blackhat levels) below which a cell's pixel is paper
 constexpr float kMinGridFit = 0.75f;   // share of glyphs on the fixed-pitch grid (see fit_grid)
 constexpr float kMaxBandWidth = 3000;  // px of a straightened zone: 44 glyphs of kReadHeight need ~1200
 constexpr float kMaxBandHeight = 800;
@@ -629,6 +633,49 @@ std::optional<Line> cut_line(const Band& band, int top, int bottom) {
     return line;
 }
 
+// `selected` (a glyph's pixels) grown through the ink around it that is faint for the glyph but not
+// for paper: a reflection over part of a glyph fades that part below the zone's threshold (the top of
+// an O, which then reads U; an E's bars, read L), though it still stands out from the paper around
+// it. grown only through pixels no other glyph holds, within the cell
+void grow_into_faint_ink(cv::Mat& selected, const cv::Mat& soft, const cv::Mat& labels) {
+    constexpr double kFaintShare = 0.3; // of the glyph's strongest ink
+    constexpr int kMaxSteps = 8;        // px: the reach of the growth (a third of a glyph's height)
+    double strongest = 0;
+    cv::minMaxLoc(soft, nullptr, &strongest, nullptr, nullptr, selected);
+    if (strongest <= 0) return;
+    cv::Mat allowed = soft >= std::max(double(kFaintInk), kFaintShare * strongest);
+    allowed.setTo(0, (labels != 0) & (selected == 0)); // another glyph's pixels
+    allowed |= selected;
+    cv::Mat grown;
+    for (int step = 0; step < kMaxSteps; ++step) {
+        cv::dilate(selected, grown, cv::Mat());
+        grown &= allowed;
+        if (cv::countNonZero(grown != selected) == 0) break;
+        std::swap(grown, selected);
+    }
+}
+
+// a glyph's ink scaled to full strength at its darkest, as the templates are, and its strokes made
+// even: a reflection over part of a glyph fades that part (an O's top), which the classifier, cutting
+// a glyph to where its ink is at least half strength, would otherwise leave out (the O read as U).
+// each pixel is scaled by the strongest ink within a third of the cell's height, never by less than a
+// share of the glyph's strongest
+void even_out_strokes(cv::Mat& ink) {
+    constexpr double kFloorShare = 0.3;
+    double strongest = 0;
+    cv::minMaxLoc(ink, nullptr, &strongest);
+    if (strongest <= 0) return;
+    const int reach = std::max(3, ink.rows / 3) | 1;
+    cv::Mat local;
+    cv::dilate(ink, local, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
+    const int floor = std::max(1, int(kFloorShare * strongest));
+    for (int y = 0; y < ink.rows; ++y) {
+        uchar* p = ink.ptr<uchar>(y);
+        const uchar* m = local.ptr<uchar>(y);
+        for (int x = 0; x < ink.cols; ++x) p[x] = cv::saturate_cast<uchar>(int(p[x]) * 255 / std::max(int(m[x]), floor));
+    }
+}
+
 // the ink of cell `i` of a line cut into `n` cells: whole components centred in the cell, and the
 // cell's share of components wider than a glyph (touching glyphs, runs of '<'); graded ink, taken
 // within a pixel of those components' binarised pixels (their blurred rims, not their neighbours),
@@ -655,11 +702,20 @@ cv::Mat cell_ink(const Line& line, int i) {
             }
         }
     }
+    const cv::Mat soft = line.soft.colRange(x0, x1);
+    if (cv::countNonZero(selected) == 0) {
+        // every position of an MRZ is printed ('<' too): a cell without a glyph is one a reflection
+        // faded below the zone's threshold, whose faint ink is still read better than not at all
+        const cv::Rect cell(std::max(0, int(lo) - x0), std::max(0, line.top - line.strip_top),
+                            std::max(1, int(hi) - int(lo)), line.bottom - line.top + 1);
+        const cv::Rect inside = cell & cv::Rect(0, 0, selected.cols, selected.rows);
+        selected(inside).setTo(255, (soft(inside) >= kFaintInk) & (line.labels.colRange(x0, x1)(inside) == 0));
+    }
     cv::dilate(selected, selected, cv::Mat());
+    grow_into_faint_ink(selected, soft, line.labels.colRange(x0, x1));
     cv::Mat out;
-    cv::min(selected, line.soft.colRange(x0, x1), out);
-    // full ink at the glyph's darkest, as the templates are scaled
-    cv::normalize(out, out, 0, 255, cv::NORM_MINMAX);
+    cv::min(selected, soft, out);
+    even_out_strokes(out);
     return out;
 }
 
@@ -672,11 +728,16 @@ struct Reading {
     std::optional<MrzParseResult> parsed;
     float mean_score = 0, min_score = 0;
     int valid_checks = 0;
+    int doubtful = 0; // characters that hold only by a check digit, or are cells no glyph matches
 
-    // better: every check holds, more checks hold, parses at all, glyphs match better
+    // every check holds without a doubtful character: no other reading of the zone can do better
+    bool sure() const { return parsed && parsed->all_checks_valid && doubtful == 0; }
+    // better: every check holds, more checks hold, parses at all, fewer doubtful characters, glyphs
+    // match better
     bool better_than(const Reading& o) const {
         auto key = [](const Reading& r) {
-            return std::make_tuple(r.parsed && r.parsed->all_checks_valid, r.valid_checks, r.parsed.has_value());
+            return std::make_tuple(r.parsed && r.parsed->all_checks_valid, r.valid_checks, r.parsed.has_value(),
+                                   -r.doubtful);
         };
         if (key(*this) != key(o)) return key(*this) > key(o);
         return mean_score > o.mean_score;
@@ -693,6 +754,15 @@ void finish(Reading& r) {
     r.choice = choose_mrz_characters(r.glyphs);
     r.parsed = parse_mrz(r.choice.lines);
     r.valid_checks = count_valid(r.parsed);
+    r.doubtful = 0;
+    for (size_t l = 0; l < r.glyphs.size() && l < r.choice.characters.size(); ++l) {
+        for (size_t p = 0; p < r.glyphs[l].size() && p < r.choice.characters[l].size(); ++p) {
+            const float score = r.glyphs[l][p].score;
+            if (r.choice.characters[l][p].source == MrzCharacterSource::CHECK_DIGIT ||
+                (score >= 0 && score < kDoubtfulGlyph))
+                ++r.doubtful;
+        }
+    }
     if (!r.parsed) return;
     for (size_t l = 0; l < r.choice.characters.size() && l < r.parsed->lines.size(); ++l) {
         auto& chars = r.choice.characters[l];
@@ -861,7 +931,7 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
 // exception, and evening out also lifts a page's faint patterns that a clean zone's lines do not need
 BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs, Scratch& s) {
     BandRead plain = read_candidate(gray, c, work_scale, glyphs, false, s);
-    if (plain.structure && plain.reading.parsed && plain.reading.parsed->all_checks_valid) return plain;
+    if (plain.structure && plain.reading.sure()) return plain;
     BandRead evened = read_candidate(gray, c, work_scale, glyphs, true, s);
     if (evened.structure && (!plain.structure || evened.reading.better_than(plain.reading))) return evened;
     return plain;
@@ -897,6 +967,7 @@ MrzReadResult result_of(const BandRead& b, const cv::Size& image) {
     r.lines = r.parsed ? r.parsed->lines : b.reading.choice.lines;
     r.characters = b.reading.choice.characters;
     r.mean_glyph_score = b.reading.mean_score;
+    r.doubtful_characters = b.reading.doubtful;
     r.min_glyph_score = b.reading.min_score;
     return r;
 }
@@ -912,7 +983,7 @@ MrzReadResult read_mrz(const cv::Mat& bgr) {
 
     const float long_side = float(std::max(gray.cols, gray.rows));
     std::optional<BandRead> best;
-    auto readable = [&] { return best && best->reading.parsed && best->reading.parsed->all_checks_valid; };
+    auto readable = [&] { return best && best->reading.sure(); };
     std::vector<Candidate> looked_at; // in the picture's pixels
     auto looked_at_before = [&](const Candidate& c) {
         return std::any_of(looked_at.begin(), looked_at.end(), [&](const Candidate& o) {

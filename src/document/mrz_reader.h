@@ -38,9 +38,13 @@ struct MrzReadResult {
     std::optional<MrzParseResult> parsed;
     float mean_glyph_score = 0; // mean template correlation of the glyphs read (about 0.9 when clean)
     float min_glyph_score = 0;
+    // characters that hold only because a check digit chose them among a glyph's alternatives, or
+    // cells no glyph matches: a zone read with all checks valid and none of these is read surely
+    int doubtful_characters = 0;
 
     // found, parsed, and every check digit holds
     bool readable() const { return parsed && parsed->all_checks_valid; }
+    bool read_surely() const { return readable() && doubtful_characters == 0; }
 };
 
 // reads the MRZ of a BGR (or gray, or BGRA) image of any size; never throws for image content.

@@ -34,6 +34,7 @@ constexpr double kDuplicateCorrelation = 0.985;
 constexpr float kSureScore = 0.85f, kSureLead = 0.05f;
 constexpr size_t kMinSureGlyphs = 5, kScaleNeighbours = 9;
 constexpr float kHeightWeight = 1.0f;
+constexpr float kMaxHeightOff = 0.18f; // |ln f|: an ink height 20% off its first choice's is no measurement
 constexpr int kMeasuredAt = 32; // px: the glyph height mrz_reader straightens a zone to for reading
 
 // the glyph of `c` as ink (white on black), rendered large
@@ -46,7 +47,7 @@ cv::Mat render(cv::freetype::FreeType2& font, char c) {
     return 255 - gray;
 }
 
-constexpr double kBlurs[] = {0.0, 0.05, 0.09}; // Gaussian sigma as a share of the glyph's height
+constexpr double kBlurs[] = {0.0, 0.05, 0.09, 0.13}; // Gaussian sigma as a share of the glyph's height
 constexpr double kSlant = 0.2; // the slanted variants' shear (top's shift / height)
 
 // `large` made `height` px tall (a capital's height) and blurred by `blur`, ink scaled to 255 at its
@@ -262,10 +263,12 @@ void OcrbGlyphs::weigh_heights(std::vector<GlyphMatch>& line) const {
         for (size_t k = 0; k < n; ++k) near.push_back(by_distance[k].scale);
         std::nth_element(near.begin(), near.begin() + long(near.size() / 2), near.end());
         const float scale = near[near.size() / 2];
-        for (size_t k = 0; k < kMrzAlphabetSize; ++k) {
-            const float expected = scale * heights_[k];
-            g.scores[k] -= kHeightWeight * std::abs(std::log(g.ink_height / expected));
-        }
+        std::array<float, kMrzAlphabetSize> off{};
+        for (size_t k = 0; k < kMrzAlphabetSize; ++k) off[k] = std::abs(std::log(g.ink_height / (scale * heights_[k])));
+        // far from the height of what its shape reads as: the height was not measured (a reflection
+        // faded part of the glyph below half strength, a smudge joined it), and says nothing
+        if (off[mrz_alphabet_index(g.ch)] > kMaxHeightOff) continue;
+        for (size_t k = 0; k < kMrzAlphabetSize; ++k) g.scores[k] -= kHeightWeight * off[k];
         auto top = g.ranked(2);
         g.ch = top[0].first;
         g.score = top[0].second;
