@@ -556,7 +556,11 @@ void fit_grid(Line& line, float width) {
     line.grid_fit = singles ? float(on_grid) / float(singles) : 0.0f;
     // the last glyph's right edge is half a glyph past its cell's centre
     line.cells = line.cell_at(float(line.glyphs.back().box.br().x) - width / 2) + 1;
-    if (line.grid_fit < kMinGridFit) fit_one_glyph_per_cell(line, fit);
+    // and a line of exactly an MRZ line's glyphs that the walk spread over more cells (it took a gap
+    // for a missing glyph: seen under a reflection and in open booklets) is tried by order too
+    const bool mrz_count = std::find(std::begin(kLengths), std::end(kLengths), int(line.glyphs.size())) != std::end(kLengths);
+    if (line.grid_fit < kMinGridFit || (mrz_count && std::abs(line.cells - float(line.glyphs.size())) > 1.2f))
+        fit_one_glyph_per_cell(line, fit);
 }
 
 // the glyphs of the line in rows [top, bottom]
@@ -889,6 +893,21 @@ bool may_be_mrz(const std::vector<Line>& lines) {
     return std::any_of(std::begin(kLengths), std::end(kLengths), [&](int n) { return lines_of(lines, n, 0.5f, 3.0f); });
 }
 
+// lines that may be an MRZ cut short: on a fixed pitch, starting together, but fewer cells than any
+// MRZ line has. a reflection across the zone breaks the line finder's lines, and a group of lines
+// found on one side of it covers only part of the zone
+bool cut_short(const std::vector<Line>& lines) {
+    if (lines.size() < 2 || lines.size() > 3) return false;
+    float min_left = 1e9f, max_left = -1e9f;
+    for (const auto& l : lines) {
+        if (l.glyphs.empty() || l.grid_fit < kMinGridFit || l.cells < 10 || l.cells > float(kLengths[0]) - 3) return false;
+        if (l.pitch < 0.45f * l.height || l.pitch > 1.4f * l.height) return false;
+        min_left = std::min(min_left, float(l.glyphs.front().box.x));
+        max_left = std::max(max_left, float(l.glyphs.front().box.x));
+    }
+    return max_left - min_left < 2 * lines[0].height;
+}
+
 BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs,
                         bool even, Scratch& s) {
     BandRead out;
@@ -905,6 +924,18 @@ BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scal
     out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kLookHeight, even, s);
     if (out.band.ink.empty()) return out;
     out.lines = band_lines(out.band, expected);
+    if (cut_short(out.lines)) {
+        // looked at again along the whole length an MRZ line of this pitch can have, both ways
+        float cells = 1e9f, pitch = 0;
+        for (const auto& l : out.lines) {
+            cells = std::min(cells, l.cells);
+            pitch = std::max(pitch, l.pitch);
+        }
+        out.length += 2.0f * (float(kLengths[2]) - cells) * pitch / out.band.scale;
+        out.band = straighten(gray, out.center, out.length, out.thickness, out.angle, out.char_height, kLookHeight, even, s);
+        if (out.band.ink.empty()) return out;
+        out.lines = band_lines(out.band, expected);
+    }
     if (out.lines.size() < 2 || !may_be_mrz(out.lines)) return out;
     float height = 0;
     for (const auto& l : out.lines) height += l.height;
