@@ -50,9 +50,11 @@ def selfie_from(photo, out_path, width=1280, height=720):
     return out_path
 
 
-def make_document(photo, out_path, doc_type="td3", seed=1, surname="ERIKSSON", given="ANNA MARIA", expiry="341231"):
+def make_document(photo, out_path, doc_type="td3", seed=1, surname="ERIKSSON", given="ANNA MARIA", expiry="341231",
+                  extra=()):
     out = subprocess.run([MAKE_ID_DOCUMENT, "--photo", photo, "--type", doc_type, "--seed", str(seed),
-                          "--surname", surname, "--given-names", given, "--expiry", expiry, "--out", out_path],
+                          "--surname", surname, "--given-names", given, "--expiry", expiry, "--out", out_path,
+                          *extra],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -70,6 +72,8 @@ def images(workdir):
     return {
         "doc_a": make_document(s(1), os.path.join(d, "doc-a.jpg"), "td3", seed=3)["file"],
         "doc_a_card": make_document(s(1), os.path.join(d, "doc-a-card.jpg"), "td1", seed=4)["file"],
+        "doc_a_card_back": make_document(s(1), os.path.join(d, "doc-a-card-back.jpg"), "td1", seed=8,
+                                         extra=("--side", "back"))["file"],
         "doc_a_expired": make_document(s(1), os.path.join(d, "doc-a-expired.jpg"), "td3", seed=5, expiry="200101")["file"],
         "doc_b": make_document(s(2), os.path.join(d, "doc-b.jpg"), "td1", seed=6, surname="NILSSON", given="ERIK")["file"],
         "selfie_a": selfie_from(s(3), os.path.join(d, "selfie-a.jpg")),

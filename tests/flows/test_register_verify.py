@@ -107,6 +107,18 @@ def test_expired_document_is_rejected_unless_the_policy_allows(flows, images):
     assert body["decision"] == "accepted" and body["indexed"] is True
 
 
+def test_card_back_is_a_document_without_a_portrait(flows, images):
+    """issue 12: the MRZ side of an ID card is a genuine document, refused for want of a face with a
+    reason that says which side to photograph"""
+    collection = fresh()
+    body = flows.register(collection, "ana", images["doc_a_card_back"]).json()
+    assert body["documentConfidence"] >= 90, body
+    assert body["decision"] == "rejected" and body["indexed"] is False, body
+    assert "DOCUMENT_SIDE_WITHOUT_PORTRAIT" in body["reasons"], body
+    assert "NO_FACE" not in body["reasons"], body
+    assert body["document"]["format"] == "TD1", body
+
+
 def test_selfie_is_not_a_document(flows, images):
     collection = fresh()
     body = flows.register(collection, "ana", images["selfie_a"]).json()
