@@ -44,7 +44,6 @@ struct MrzReadResult {
 
     // found, parsed, and every check digit holds
     bool readable() const { return parsed && parsed->all_checks_valid; }
-    bool read_surely() const { return readable() && doubtful_characters == 0; }
 };
 
 // reads the MRZ of a BGR (or gray, or BGRA) image of any size; never throws for image content.
