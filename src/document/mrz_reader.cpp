@@ -150,6 +150,24 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
     }
 }
 
+// each pixel of `ink` scaled by `target` / the strongest ink within the `reach` x `reach` square
+// around it (never by less than `floor_share` of the strongest anywhere): ink faded in one part rises
+// to the strength of the rest. `target` < 0: the strongest anywhere. pixels under `faint` become 0
+void scale_by_local_max(cv::Mat& ink, int reach, double floor_share, int target, int faint, cv::Mat& local_max) {
+    double strongest = 0;
+    cv::minMaxLoc(ink, nullptr, &strongest);
+    if (strongest <= 0) return;
+    if (target < 0) target = int(strongest);
+    cv::dilate(ink, local_max, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
+    const int floor = std::max(1, int(floor_share * strongest));
+    for (int y = 0; y < ink.rows; ++y) {
+        uchar* p = ink.ptr<uchar>(y);
+        const uchar* m = local_max.ptr<uchar>(y);
+        for (int x = 0; x < ink.cols; ++x)
+            p[x] = p[x] < faint ? 0 : cv::saturate_cast<uchar>(int(p[x]) * target / std::max(int(m[x]), floor));
+    }
+}
+
 // ink strength made even along the zone: a laminate's reflection or a light streak over part of it
 // adds light and halves the ink's contrast there, so that one threshold for the whole zone would
 // lose the glyphs under it. each pixel is scaled by the strongest ink within a glyph or so of it,
@@ -157,19 +175,7 @@ void merge_collinear(std::vector<LineBlob>& blobs) {
 void even_out_ink(cv::Mat& soft, float glyph_height, cv::Mat& local_max) {
     constexpr double kFloorShare = 0.4; // glare leaves at least this share of the ink's contrast
     constexpr int kFaint = 6;           // blackhat levels below this are paper, not ink
-    double strongest = 0;
-    cv::minMaxLoc(soft, nullptr, &strongest);
-    if (strongest <= 0) return;
-    const int reach = std::max(3, int(1.5f * glyph_height)) | 1;
-    cv::dilate(soft, local_max, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
-    const int floor = std::max(1, int(kFloorShare * strongest));
-    for (int y = 0; y < soft.rows; ++y) {
-        uchar* p = soft.ptr<uchar>(y);
-        const uchar* m = local_max.ptr<uchar>(y);
-        for (int x = 0; x < soft.cols; ++x) {
-            p[x] = p[x] < kFaint ? 0 : cv::saturate_cast<uchar>(int(p[x]) * int(strongest) / std::max(int(m[x]), floor));
-        }
-    }
+    scale_by_local_max(soft, std::max(3, int(1.5f * glyph_height)) | 1, kFloorShare, -1, kFaint, local_max);
 }
 
 // long thin upright strokes (a page's or booklet's side edge, a table rule, up to kUprightSlant
@@ -558,8 +564,7 @@ void fit_grid(Line& line, float width) {
     line.cells = line.cell_at(float(line.glyphs.back().box.br().x) - width / 2) + 1;
     // and a line of exactly an MRZ line's glyphs that the walk spread over more cells (it took a gap
     // for a missing glyph: seen under a reflection and in open booklets) is tried by order too
-    const bool mrz_count = std::find(std::begin(kLengths), std::end(kLengths), int(line.glyphs.size())) != std::end(kLengths);
-    if (line.grid_fit < kMinGridFit || (mrz_count && std::abs(line.cells - float(line.glyphs.size())) > 1.2f))
+    if (line.grid_fit < kMinGridFit || std::abs(line.cells - float(line.glyphs.size())) > 1.2f)
         fit_one_glyph_per_cell(line, fit);
 }
 
@@ -666,18 +671,8 @@ void grow_into_faint_ink(cv::Mat& selected, const cv::Mat& soft, const cv::Mat& 
 // share of the glyph's strongest
 void even_out_strokes(cv::Mat& ink) {
     constexpr double kFloorShare = 0.3;
-    double strongest = 0;
-    cv::minMaxLoc(ink, nullptr, &strongest);
-    if (strongest <= 0) return;
-    const int reach = std::max(3, ink.rows / 3) | 1;
-    cv::Mat local;
-    cv::dilate(ink, local, cv::getStructuringElement(cv::MORPH_RECT, {reach, reach}));
-    const int floor = std::max(1, int(kFloorShare * strongest));
-    for (int y = 0; y < ink.rows; ++y) {
-        uchar* p = ink.ptr<uchar>(y);
-        const uchar* m = local.ptr<uchar>(y);
-        for (int x = 0; x < ink.cols; ++x) p[x] = cv::saturate_cast<uchar>(int(p[x]) * 255 / std::max(int(m[x]), floor));
-    }
+    cv::Mat local_max;
+    scale_by_local_max(ink, std::max(3, ink.rows / 3) | 1, kFloorShare, 255, 0, local_max);
 }
 
 // the ink of cell `i` of a line cut into `n` cells: whole components centred in the cell, and the
@@ -706,17 +701,17 @@ cv::Mat cell_ink(const Line& line, int i) {
             }
         }
     }
-    const cv::Mat soft = line.soft.colRange(x0, x1);
+    const cv::Mat soft = line.soft.colRange(x0, x1), labels = line.labels.colRange(x0, x1);
     if (cv::countNonZero(selected) == 0) {
         // every position of an MRZ is printed ('<' too): a cell without a glyph is one a reflection
         // faded below the zone's threshold, whose faint ink is still read better than not at all
         const cv::Rect cell(std::max(0, int(lo) - x0), std::max(0, line.top - line.strip_top),
                             std::max(1, int(hi) - int(lo)), line.bottom - line.top + 1);
         const cv::Rect inside = cell & cv::Rect(0, 0, selected.cols, selected.rows);
-        selected(inside).setTo(255, (soft(inside) >= kFaintInk) & (line.labels.colRange(x0, x1)(inside) == 0));
+        selected(inside).setTo(255, (soft(inside) >= kFaintInk) & (labels(inside) == 0));
     }
     cv::dilate(selected, selected, cv::Mat());
-    grow_into_faint_ink(selected, soft, line.labels.colRange(x0, x1));
+    grow_into_faint_ink(selected, soft, labels);
     cv::Mat out;
     cv::min(selected, soft, out);
     even_out_strokes(out);
@@ -861,19 +856,29 @@ std::vector<Line> band_lines(const Band& band, int expected) {
 }
 
 // MRZ lines: long for their height, densely inked, as long as each other and starting together
+// the lines' first glyphs within two glyph heights of each other, as an MRZ's lines start
+bool start_together(const std::vector<Line>& lines) {
+    float min_left = 1e9f, max_left = -1e9f;
+    for (const auto& l : lines) {
+        min_left = std::min(min_left, float(l.glyphs.front().box.x));
+        max_left = std::max(max_left, float(l.glyphs.front().box.x));
+    }
+    return max_left - min_left < 2 * lines[0].height;
+}
+
+// a pitch an OCR-B glyph of the line's height can be printed at
+bool plausible_pitch(const Line& line) { return line.pitch >= 0.45f * line.height && line.pitch <= 1.4f * line.height; }
+
 bool mrz_shaped(const std::vector<Line>& lines) {
     if (lines.size() < 2 || lines.size() > 3) return false;
-    float min_len = 1e9f, max_len = 0, min_left = 1e9f, max_left = -1e9f;
+    float min_len = 1e9f, max_len = 0;
     for (const auto& l : lines) {
-        const float left = float(l.glyphs.front().box.x), right = float(l.glyphs.back().box.br().x);
-        const float len = right - left;
+        const float len = float(l.glyphs.back().box.br().x - l.glyphs.front().box.x);
         if (len < 12 * l.height || l.coverage < 0.4f || l.glyphs.size() < 10) return false;
         min_len = std::min(min_len, len);
         max_len = std::max(max_len, len);
-        min_left = std::min(min_left, left);
-        max_left = std::max(max_left, left);
     }
-    return min_len > 0.85f * max_len && max_left - min_left < 2 * lines[0].height;
+    return min_len > 0.85f * max_len && start_together(lines);
 }
 
 // whether the lines are MRZ lines of `n` characters: their glyphs sit on a fixed-pitch grid (an MRZ
@@ -881,8 +886,7 @@ bool mrz_shaped(const std::vector<Line>& lines) {
 // can have, spanning `n` cells (give or take `cells_off`: a glyph touching a speck at an end)
 bool lines_of(const std::vector<Line>& lines, int n, float min_fit = kMinGridFit, float cells_off = 1.2f) {
     for (const auto& line : lines) {
-        if (line.grid_fit < min_fit || std::abs(line.cells - float(n)) > cells_off) return false;
-        if (line.pitch < 0.45f * line.height || line.pitch > 1.4f * line.height) return false;
+        if (line.grid_fit < min_fit || std::abs(line.cells - float(n)) > cells_off || !plausible_pitch(line)) return false;
     }
     return true;
 }
@@ -898,14 +902,10 @@ bool may_be_mrz(const std::vector<Line>& lines) {
 // found on one side of it covers only part of the zone
 bool cut_short(const std::vector<Line>& lines) {
     if (lines.size() < 2 || lines.size() > 3) return false;
-    float min_left = 1e9f, max_left = -1e9f;
     for (const auto& l : lines) {
-        if (l.glyphs.empty() || l.grid_fit < kMinGridFit || l.cells < 10 || l.cells > float(kLengths[0]) - 3) return false;
-        if (l.pitch < 0.45f * l.height || l.pitch > 1.4f * l.height) return false;
-        min_left = std::min(min_left, float(l.glyphs.front().box.x));
-        max_left = std::max(max_left, float(l.glyphs.front().box.x));
+        if (l.grid_fit < kMinGridFit || l.cells < 10 || l.cells > float(kLengths[0]) - 3 || !plausible_pitch(l)) return false;
     }
-    return max_left - min_left < 2 * lines[0].height;
+    return start_together(lines);
 }
 
 BandRead read_candidate(const cv::Mat& gray, const Candidate& c, float work_scale, const OcrbGlyphs& glyphs,
